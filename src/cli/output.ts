@@ -1,0 +1,56 @@
+// Output helpers: JSON documents, aligned tables, colour only on a TTY and never with NO_COLOR.
+import type { Writable } from 'node:stream';
+
+export interface Output {
+  json: boolean;
+  debug: boolean;
+  timeoutMs: number;
+  out: Writable & { isTTY?: boolean };
+  err: Writable & { isTTY?: boolean };
+}
+
+export function colorEnabled(stream: { isTTY?: boolean }): boolean {
+  return stream.isTTY === true && process.env.NO_COLOR === undefined && process.env.TERM !== 'dumb';
+}
+
+const codes = { red: 31, green: 32, yellow: 33, bold: 1, dim: 2 } as const;
+
+export function paint(stream: { isTTY?: boolean }, color: keyof typeof codes, text: string): string {
+  return colorEnabled(stream) ? `\u001b[${codes[color]}m${text}\u001b[0m` : text;
+}
+
+/** One JSON document; bigints become decimal strings (64-bit quantities, per the CLI contract). */
+export function toJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v) => (typeof v === 'bigint' ? v.toString() : v), 2);
+}
+
+export function printJson(output: Output, value: unknown): void {
+  output.out.write(`${toJson(value)}\n`);
+}
+
+/** One JSON object per line, for streaming commands (watch, listen). */
+export function printJsonLine(output: Output, value: unknown): void {
+  output.out.write(`${JSON.stringify(value, (_key, v) => (typeof v === 'bigint' ? v.toString() : v))}\n`);
+}
+
+/** Left-aligned columns separated by two spaces. */
+export function table(rows: readonly (readonly string[])[]): string {
+  const widths: number[] = [];
+  for (const row of rows) {
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, cell.length);
+    });
+  }
+  return rows
+    .map((row) =>
+      row
+        .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+export function toHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+}

@@ -1,0 +1,2 @@
+// nfsprobe — ONC-RPC / XDR / NFS / NSM toolkit. Subpath exports: nfsprobe/xdr, nfsprobe/rpc, nfsprobe/nfs, nfsprobe/nsm.
+export * as xdr from './xdr/index.js';
