@@ -12,12 +12,15 @@ export class NfsError extends Error {
   readonly status: number;
   /** The procedure or operation that failed, e.g. `GETATTR` or `COMPOUND[2] LOOKUP`. */
   readonly procedure: string | undefined;
+  /** The decoded failure arm of the result (e.g. the wcc_data of a failed WRITE), when there is one. */
+  readonly result: unknown;
 
-  constructor(code: string, status: number, message: string, procedure?: string) {
+  constructor(code: string, status: number, message: string, procedure?: string, result?: unknown) {
     super(procedure === undefined ? `${code}: ${message}` : `${procedure}: ${code}: ${message}`);
     this.code = code;
     this.status = status;
     this.procedure = procedure;
+    this.result = result;
   }
 }
 
