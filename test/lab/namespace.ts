@@ -2,7 +2,7 @@
 // (`unshare -n -m --propagation private`), brings up that namespace's loopback, mounts a private tmpfs on /run and
 // starts the real peers there. Everything started is tracked by PID and stopped in teardown, never by name.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -176,4 +176,74 @@ export function tsharkProblems(file: string): string[] {
     .split('\n')
     .filter((line) => /Malformed|Error|Warning/i.test(line) && !/^=+$/.test(line.trim()))
     .filter((line) => !/Errors \(0\)|Warnings \(0\)/.test(line));
+}
+
+export interface GaneshaOptions {
+  /** Directory to export (Path); also the NFSv4 pseudo path unless `pseudo` is given. */
+  exportDir: string;
+  exportId: number;
+  pseudo?: string;
+  /** Fixed ports (defaults: 2049, 20048, 20049). A second instance needs other ports. */
+  nfsPort?: number;
+  mountPort?: number;
+  nlmPort?: number;
+  /**
+   * Serve a copy of exportDir's contents from a tmpfs mounted over exportDir in a private mount namespace of the
+   * daemon only: the same path and data, but another filesystem (other fsid and inode numbers).
+   */
+  onTmpfs?: boolean;
+  /** Extra lines for the EXPORT block. */
+  exportExtra?: string;
+}
+
+/**
+ * Start nfs-ganesha (VFS FSAL) exporting `exportDir`, config in a temp dir; waits until NFSv3 answers on its port.
+ * Stopped by PID in teardown. Needs rpcbind running (startRpcbind).
+ */
+export async function startGanesha(t: Test, o: GaneshaOptions): Promise<Daemon & { dir: string; config: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'nfsprobe-ganesha-'));
+  const nfsPort = o.nfsPort ?? 2049;
+  const mountPort = o.mountPort ?? 20048;
+  const nlmPort = o.nlmPort ?? 20049;
+  const config = `NFS_CORE_PARAM {
+  Protocols = 3, 4; Enable_RQUOTA = false;
+  NFS_Port = ${nfsPort}; MNT_Port = ${mountPort}; NLM_Port = ${nlmPort};
+}
+NFSV4 { Graceless = true; }
+EXPORT {
+  Export_Id = ${o.exportId}; Path = ${o.exportDir}; Pseudo = ${o.pseudo ?? o.exportDir}; Access_Type = RW;
+  Squash = No_Root_Squash; Protocols = 3, 4; Transports = UDP, TCP; SecType = sys;
+  ${o.exportExtra ?? ''}
+  FSAL { Name = VFS; }
+}
+LOG { Default_Log_Level = EVENT; }
+`;
+  const conf = join(dir, 'ganesha.conf');
+  writeFileSync(conf, config);
+  const ganesha = ['ganesha.nfsd', '-F', '-f', conf, '-L', join(dir, 'ganesha.log'), '-p', join(dir, 'ganesha.pid')];
+  ganesha.push('-N', 'NIV_EVENT');
+  let daemon: Daemon;
+  if (o.onTmpfs) {
+    // unshare execs sh, sh execs ganesha: the PID we stop is ganesha's.
+    const copy = join(dir, 'copy');
+    const script = `set -e; cp -a "$1/." "${copy}/"; mount -t tmpfs tmpfs "$1"; cp -a "${copy}/." "$1/"; shift; exec "$@"`;
+    execFileSync('mkdir', ['-p', copy]);
+    daemon = startDaemon(
+      t,
+      'unshare',
+      ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', o.exportDir, ...ganesha],
+      'ganesha',
+    );
+  } else {
+    daemon = startDaemon(t, ganesha[0]!, ganesha.slice(1), 'ganesha');
+  }
+  await waitFor(() => {
+    try {
+      run('rpcinfo', ['-t', '127.0.0.1', '-n', String(nfsPort), 'nfs', '3']);
+      return true;
+    } catch {
+      return false;
+    }
+  }, `ganesha to answer NFSv3 on port ${nfsPort}`);
+  return Object.assign(daemon, { dir, config: conf });
 }
