@@ -2,7 +2,7 @@
 // (`unshare -n -m --propagation private`), brings up that namespace's loopback, mounts a private tmpfs on /run and
 // starts the real peers there. Everything started is tracked by PID and stopped in teardown, never by name.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -169,9 +169,42 @@ export async function startCapture(t: Test, file: string, filter?: string): Prom
   return daemon;
 }
 
+/**
+ * Stop a capture once dumpcap has written out what it buffered: wait until the file stops growing (checked every
+ * 250 ms, three times in a row, at most `maxWaitMs`), then stop tshark by PID. Stopping right away loses packets.
+ */
+export async function stopCapture(capture: Daemon, file: string, maxWaitMs = 5000): Promise<void> {
+  const deadline = Date.now() + maxWaitMs;
+  let last = -1;
+  let steady = 0;
+  while (Date.now() < deadline && steady < 3) {
+    await new Promise((r) => setTimeout(r, 250));
+    let size = 0;
+    try {
+      size = statSync(file).size;
+    } catch {
+      // not written yet
+    }
+    steady = size === last ? steady + 1 : 0;
+    last = size;
+  }
+  await capture.stop();
+}
+
+/**
+ * tshark options that let RPC be recognised by content before port-based dissectors: a client on a reserved port
+ * (600-1023) otherwise gets its packets decoded as whatever protocol owns that port (e.g. DLEP on 854).
+ */
+export const TSHARK_RPC_BY_CONTENT: readonly string[] = [
+  '-o',
+  'udp.try_heuristic_first:TRUE',
+  '-o',
+  'tcp.try_heuristic_first:TRUE',
+];
+
 /** Expert-info lines of severity error/warning from tshark for a capture (empty when clean). */
-export function tsharkProblems(file: string): string[] {
-  const text = run('tshark', ['-r', file, '-q', '-z', 'expert,warn']);
+export function tsharkProblems(file: string, extraArgs: readonly string[] = []): string[] {
+  const text = run('tshark', ['-r', file, '-q', '-z', 'expert,warn', ...extraArgs]);
   return text
     .split('\n')
     .filter((line) => /Malformed|Error|Warning/i.test(line) && !/^=+$/.test(line.trim()))

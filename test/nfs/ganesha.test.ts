@@ -10,7 +10,16 @@ import { connect } from '../../src/nfs/connect.js';
 import { NfsError } from '../../src/nfs/errors.js';
 import { CREATEMODE3, STABLE_HOW } from '../../src/nfs/nfs3/index.js';
 import { FATTR4, NF4TYPE } from '../../src/nfs/nfs4/index.js';
-import { enterLab, run, startCapture, startGanesha, startRpcbind, tsharkProblems } from '../lab/namespace.js';
+import {
+  enterLab,
+  run,
+  startCapture,
+  startGanesha,
+  startRpcbind,
+  stopCapture,
+  TSHARK_RPC_BY_CONTENT,
+  tsharkProblems,
+} from '../lab/namespace.js';
 import { runCli } from './cli-run.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -206,10 +215,21 @@ if (await enterLab(t, import.meta.url, PEERS)) {
   });
 
   t.test('tshark decodes the capture without malformed packets', async (t) => {
-    await tshark.stop();
-    const problems = tsharkProblems(capture);
+    await stopCapture(tshark, capture);
+    const problems = tsharkProblems(capture, TSHARK_RPC_BY_CONTENT);
     t.same(problems, [], 'no expert errors or malformed packets');
-    const nfsFrames = run('tshark', ['-r', capture, '-Y', 'nfs || mount', '-T', 'fields', '-e', 'frame.number']);
-    t.ok(nfsFrames.trim().split('\n').length > 20, 'the capture has NFS and MOUNT traffic');
+    const nfsFrames = run('tshark', [
+      '-r',
+      capture,
+      ...TSHARK_RPC_BY_CONTENT,
+      '-Y',
+      'nfs || mount',
+      '-T',
+      'fields',
+      '-e',
+      'frame.number',
+    ]);
+    const frames = nfsFrames.trim().split('\n').length;
+    t.ok(frames > 20, `the capture has NFS and MOUNT traffic (${frames} frames)`);
   });
 }
