@@ -13,6 +13,8 @@ import {
 } from '../../xdr/index.js';
 import { CREATEMODE3, FTYPE3, NFS3_FHSIZE, NFSPROC3 } from './constants.js';
 import {
+  asciiName,
+  claim,
   cookieverf3,
   createverf3,
   diropargs3,
@@ -24,12 +26,15 @@ import {
   nfstime3,
   postOpAttr,
   postOpFh3,
+  readFattr3,
   type Sattr3,
+  SHORT_NAME,
   sattr3,
   specdata3,
   uint32,
   uint64,
   wccData,
+  wholeBufferView,
   writeverf3,
 } from './types.js';
 
@@ -86,14 +91,17 @@ export const GETATTR3res: XdrType<Nfs3Result<GETATTR3resok, undefined>> = {
     });
   },
   decode(r) {
-    const status = r.readUnsignedInt();
+    const bytes = r.bytes;
+    const view = wholeBufferView(bytes);
+    const at = claim(r, 4, 'GETATTR3res.status');
+    const status = view.getUint32(at);
     if (status !== 0) return { status, resfail: undefined };
-    try {
-      return { status: 0, resok: { objAttributes: fattr3.decode(r) } };
-    } catch (error) {
-      if (error instanceof XdrError) throw error.within('GETATTR3res');
-      throw error;
+    if (!(r.offset + 84 <= r.end)) {
+      throw new XdrError('SHORT_BUFFER', `fattr3 needs 84 bytes at offset ${r.offset}`, 'GETATTR3res.objAttributes');
     }
+    const objAttributes = readFattr3(view, at + 4);
+    r.offset += 84;
+    return { status: 0, resok: { objAttributes } };
   },
   encodingLength: (v) => ('resok' in v ? 88 : 4),
 };
@@ -431,36 +439,82 @@ export const READDIRPLUS3resok: XdrType<READDIRPLUS3resok> = {
       w.writeBool(v.reply.eof);
     });
   },
+  // Hand-inlined over one DataView and a local cursor: a READDIRPLUS reply is a few hundred items of a few words each.
   decode(r) {
-    const dirAttributes = postOpAttr.decode(r);
-    const cookieverf = r.readFixedOpaque(8);
+    const bytes = r.bytes;
+    const view = wholeBufferView(bytes);
+    const base = bytes.byteOffset;
+    const end = r.end;
+    let o = r.offset;
+    // Where we are, for error paths only (building a path string per entry would cost more than the entry).
+    let part = 'dir_attributes';
+    let index = -1;
+    const where = () => `READDIRPLUS3resok.${index < 0 ? part : `entries[${index}]`}`;
+    const short = (n: number): never => {
+      throw new XdrError('SHORT_BUFFER', `needs ${n} bytes at offset ${o}, ${end - o} remain`, where());
+    };
+    const flag = (): boolean => {
+      if (!(o + 4 <= end)) short(4);
+      const word = view.getUint32(base + o);
+      o += 4;
+      if (word === 1) return true;
+      if (word !== 0) throw new XdrError('BAD_BOOL', `bool word is ${word}, expected 0 or 1`, where());
+      return false;
+    };
+    const attributes = (): Fattr3 | undefined => {
+      if (!flag()) return undefined;
+      if (!(o + 84 <= end)) short(84);
+      const value = readFattr3(view, base + o);
+      o += 84;
+      return value;
+    };
+    const dirAttributes = attributes();
+    part = 'cookieverf';
+    if (!(o + 8 <= end)) short(8);
+    const cookieverf = bytes.subarray(o, o + 8);
+    o += 8;
     const entries: EntryPlus3[] = [];
-    const view = r.view;
     for (;;) {
-      const follows = r.readBool();
-      if (!follows) break;
+      index = entries.length;
+      if (!flag()) break;
       if (entries.length >= MAX_DIRECTORY_ENTRIES) {
-        throw new XdrError('LIMIT_EXCEEDED', `more than ${MAX_DIRECTORY_ENTRIES} entries`, 'READDIRPLUS3resok.entries');
+        throw new XdrError('LIMIT_EXCEEDED', `more than ${MAX_DIRECTORY_ENTRIES} entries`, where());
       }
-      try {
-        let at = r.offset;
-        if (!(at + 8 <= r.end)) throw new XdrError('SHORT_BUFFER', 'fileid3 needs 8 bytes', 'fileid');
-        const fileid = view.getBigUint64(at);
-        r.offset = at + 8;
-        const name = r.readString();
-        at = r.offset;
-        if (!(at + 8 <= r.end)) throw new XdrError('SHORT_BUFFER', 'cookie3 needs 8 bytes', 'cookie');
-        const cookie = view.getBigUint64(at);
-        r.offset = at + 8;
-        const nameAttributes = postOpAttr.decode(r);
-        const nameHandle = r.readBool() ? r.readVariableOpaque(NFS3_FHSIZE) : undefined;
-        entries.push({ fileid, name, cookie, nameAttributes, nameHandle });
-      } catch (error) {
-        if (error instanceof XdrError) throw error.within(`entries[${entries.length}]`).within('READDIRPLUS3resok');
-        throw error;
+      if (!(o + 12 <= end)) short(12);
+      const fileid = view.getBigUint64(base + o);
+      const length = view.getUint32(base + o + 8);
+      o += 12;
+      const padded = length + ((4 - (length & 3)) & 3);
+      if (!(o + padded <= end)) short(padded);
+      let name: string | undefined;
+      if (length <= SHORT_NAME) name = asciiName(bytes, o, length);
+      if (name === undefined) {
+        r.offset = o - 4;
+        name = r.readString();
       }
+      o += padded;
+      if (!(o + 8 <= end)) short(8);
+      const cookie = view.getBigUint64(base + o);
+      o += 8;
+      const nameAttributes = attributes();
+      let nameHandle: Uint8Array | undefined;
+      if (flag()) {
+        if (!(o + 4 <= end)) short(4);
+        const size = view.getUint32(base + o);
+        if (size > NFS3_FHSIZE)
+          throw new XdrError('LIMIT_EXCEEDED', `handle of ${size} bytes exceeds ${NFS3_FHSIZE}`, where());
+        const fhPadded = size + ((4 - (size & 3)) & 3);
+        if (!(o + 4 + fhPadded <= end)) short(4 + fhPadded);
+        nameHandle = bytes.subarray(o + 4, o + 4 + size);
+        o += 4 + fhPadded;
+      }
+      entries.push({ fileid, name, cookie, nameAttributes, nameHandle });
     }
-    return { dirAttributes, cookieverf, reply: { entries, eof: r.readBool() } };
+    index = -1;
+    part = 'eof';
+    const eof = flag();
+    r.offset = o;
+    return { dirAttributes, cookieverf, reply: { entries, eof } };
   },
   encodingLength(v) {
     let n = postOpAttr.encodingLength(v.dirAttributes) + 8 + 4 + 4;

@@ -1,5 +1,6 @@
 // RFC 1813 section 2.5 — NFSv3 basic data types. fattr3, post_op_attr and wcc_data are hand-written trios: they are in
-// nearly every reply, so they read straight from the DataView instead of going through the struct combinator.
+// nearly every reply (and 100 times in a READDIRPLUS reply), so they check the bounds once per item and read the
+// words straight from a DataView instead of going through the struct combinator and a bounds check per field.
 import {
   fixedOpaque,
   opaque,
@@ -67,16 +68,69 @@ const FTYPE3_MIN = 1;
 const FTYPE3_MAX = 7;
 const FATTR3_SIZE = 84;
 
-function need(r: XdrReader, n: number, what: string): number {
+// One DataView over the whole ArrayBuffer of the last reply seen: making a DataView per reply costs as much as
+// decoding a fattr3. (Holds a reference to that one buffer until the next reply arrives.)
+let lastBuffer: ArrayBufferLike | undefined;
+let lastView: DataView | undefined;
+
+/** A DataView over `bytes.buffer` (index with `bytes.byteOffset + offset`). */
+export function wholeBufferView(bytes: Uint8Array): DataView {
+  const buffer = bytes.buffer;
+  if (buffer !== lastBuffer) {
+    lastView = new DataView(buffer);
+    lastBuffer = buffer;
+  }
+  return lastView!;
+}
+
+/** Claim `n` bytes at the cursor (SHORT_BUFFER if they are not there); returns their index in the whole buffer. */
+export function claim(r: XdrReader, n: number, what: string): number {
   const at = r.offset;
   if (!(at + n <= r.end)) throw new XdrError('SHORT_BUFFER', `${what} needs ${n} bytes at offset ${at}`, what);
   r.offset = at + n;
-  return at;
+  return r.bytes.byteOffset + at;
 }
 
 /** Handle (nfs_fh3): opaque<64>. Decoded handles alias the input. */
 export const nfsFh3: XdrType<Uint8Array> = opaque(NFS3_FHSIZE);
-export const filename3: XdrType<string> = string();
+/** Names up to this many bytes take the ASCII fast path. */
+export const SHORT_NAME = 48;
+
+/** The `length` bytes at `at` of `bytes` as a string if they are all ASCII, else undefined. */
+export function asciiName(bytes: Uint8Array, at: number, length: number): string | undefined {
+  // A small fresh array and one fromCharCode call: cheaper than a subarray view plus TextDecoder for short names.
+  const codes: number[] = [];
+  for (let i = at, end = at + length; i < end; i++) {
+    const c = bytes[i]!;
+    if (c > 0x7f) return undefined;
+    codes.push(c);
+  }
+  return String.fromCharCode.apply(null, codes);
+}
+
+/**
+ * filename3 read without an intermediate view: short ASCII names (the common case in directory listings) are
+ * built straight from the bytes; anything else goes through the reader's UTF-8 decoding.
+ */
+export function readFilename3(r: XdrReader): string {
+  const start = r.offset;
+  const length = wholeBufferView(r.bytes).getUint32(claim(r, 4, 'filename3'));
+  if (length <= SHORT_NAME) {
+    const at = r.offset;
+    const padded = length + ((4 - (length & 3)) & 3);
+    if (at + padded <= r.end) {
+      const name = asciiName(r.bytes, at, length);
+      if (name !== undefined) {
+        r.offset = at + padded;
+        return name;
+      }
+    }
+  }
+  r.offset = start;
+  return r.readString();
+}
+
+export const filename3: XdrType<string> = { ...string(), decode: readFilename3 };
 export const nfspath3: XdrType<string> = string();
 export const cookieverf3: XdrType<Uint8Array> = fixedOpaque(NFS3_COOKIEVERFSIZE);
 export const createverf3: XdrType<Uint8Array> = fixedOpaque(NFS3_CREATEVERFSIZE);
@@ -91,8 +145,9 @@ export const nfstime3: XdrType<NfsTime3> = {
     w.writeUnsignedInt(v.nseconds);
   },
   decode(r) {
-    const at = need(r, 8, 'nfstime3');
-    return { seconds: r.view.getUint32(at), nseconds: r.view.getUint32(at + 4) };
+    const at = claim(r, 8, 'nfstime3');
+    const view = wholeBufferView(r.bytes);
+    return { seconds: view.getUint32(at), nseconds: view.getUint32(at + 4) };
   },
   encodingLength: () => 8,
 };
@@ -104,14 +159,15 @@ export const specdata3: XdrType<SpecData3> = {
     w.writeUnsignedInt(v.specdata2);
   },
   decode(r) {
-    const at = need(r, 8, 'specdata3');
-    return { specdata1: r.view.getUint32(at), specdata2: r.view.getUint32(at + 4) };
+    const at = claim(r, 8, 'specdata3');
+    const view = wholeBufferView(r.bytes);
+    return { specdata1: view.getUint32(at), specdata2: view.getUint32(at + 4) };
   },
   encodingLength: () => 8,
 };
 
-/** Decode fattr3 at `at` (84 bytes already bounds-checked). Layout: 5 words, 2 hypers, 2 words, 2 hypers, 6 words. */
-function readFattr3(view: DataView, at: number): Fattr3 {
+/** Decode the 84 bytes of fattr3 at `at` of `view`: 5 words, 2 hypers, 2 words, 2 hypers, 6 words. */
+export function readFattr3(view: DataView, at: number): Fattr3 {
   const type = view.getUint32(at);
   if (type < FTYPE3_MIN || type > FTYPE3_MAX) {
     throw new XdrError('BAD_ENUM', `ftype3 value ${type} is not declared`, 'fattr3.type');
@@ -156,14 +212,14 @@ export const fattr3: XdrType<Fattr3> = {
     });
   },
   decode(r) {
-    return readFattr3(r.view, need(r, FATTR3_SIZE, 'fattr3'));
+    const at = claim(r, FATTR3_SIZE, 'fattr3');
+    return readFattr3(wholeBufferView(r.bytes), at);
   },
   encodingLength: () => FATTR3_SIZE,
 };
 
 function readBoolAt(r: XdrReader, what: string): boolean {
-  const at = need(r, 4, what);
-  const word = r.view.getUint32(at);
+  const word = wholeBufferView(r.bytes).getUint32(claim(r, 4, what));
   if (word === 1) return true;
   if (word === 0) return false;
   throw new XdrError('BAD_BOOL', `bool word is ${word}, expected 0 or 1`, what);
@@ -182,7 +238,8 @@ export const postOpAttr: XdrType<Fattr3 | undefined> = {
   },
   decode(r) {
     if (!readBoolAt(r, 'post_op_attr')) return undefined;
-    return readFattr3(r.view, need(r, FATTR3_SIZE, 'post_op_attr.fattr3'));
+    const at = claim(r, FATTR3_SIZE, 'post_op_attr.fattr3');
+    return readFattr3(wholeBufferView(r.bytes), at);
   },
   encodingLength: (v) => (v === undefined ? 4 : 4 + FATTR3_SIZE),
 };
@@ -197,8 +254,8 @@ export const wccAttr: XdrType<WccAttr> = {
     });
   },
   decode(r) {
-    const at = need(r, 24, 'wcc_attr');
-    const view = r.view;
+    const at = claim(r, 24, 'wcc_attr');
+    const view = wholeBufferView(r.bytes);
     return {
       size: view.getBigUint64(at),
       mtime: { seconds: view.getUint32(at + 8), nseconds: view.getUint32(at + 12) },
