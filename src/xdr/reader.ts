@@ -7,8 +7,9 @@ export interface XdrReaderOptions {
   strictPadding?: boolean;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: false });
-const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a leading U+FEFF is part of the string's value, not a byte-order mark to strip.
+const utf8 = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
+const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Largest fixed or variable item we will even consider; a length word above this is rejected before any check. */
 const UINT32_MAX = 0xffffffff;
@@ -28,7 +29,8 @@ export class XdrReader {
   readonly strictPadding: boolean;
 
   constructor(bytes: Uint8Array, offset = 0, end = bytes.length, options: XdrReaderOptions = {}) {
-    if (!(offset >= 0 && offset <= end && end <= bytes.length)) {
+    if (!(bytes instanceof Uint8Array)) throw new XdrError('BAD_VALUE', 'XdrReader needs a Uint8Array');
+    if (!(Number.isInteger(offset) && Number.isInteger(end) && offset >= 0 && offset <= end && end <= bytes.length)) {
       throw new XdrError('OUT_OF_RANGE', `reader window ${offset}..${end} outside a buffer of ${bytes.length} bytes`);
     }
     this.bytes = bytes;
@@ -51,7 +53,8 @@ export class XdrReader {
   private need(n: number, what: string): number {
     const at = this.offset;
     const end = at + n;
-    if (!(end <= this.end)) {
+    // `end >= at` refuses a negative n (skip/subReader) that would move the cursor backwards.
+    if (!(end <= this.end && end >= at)) {
       throw new XdrError('SHORT_BUFFER', `${what} needs ${n} bytes at offset ${at}, ${this.end - at} remain`);
     }
     this.offset = end;
@@ -118,7 +121,9 @@ export class XdrReader {
 
   /** `opaque[n]`: n bytes plus padding to a multiple of four. The result aliases the input. */
   readFixedOpaque(length: number): Uint8Array {
-    if (!(length >= 0 && length <= UINT32_MAX)) throw new XdrError('OUT_OF_RANGE', `bad fixed opaque length ${length}`);
+    if (!(Number.isInteger(length) && length >= 0 && length <= UINT32_MAX)) {
+      throw new XdrError('OUT_OF_RANGE', `bad fixed opaque length ${length}`);
+    }
     // Not (length + 3) & ~3: that wraps to a small number for lengths near 2^32.
     const padded = length + ((4 - (length & 3)) & 3);
     const at = this.need(padded, `opaque[${length}]`);
@@ -184,12 +189,16 @@ export class XdrReader {
 
   // ---- 4.12 fixed-length array, 4.13 variable-length array
 
-  /** `T[n]`. `minElementSize` (bytes, default 4) lets the reader reject an impossible count before looping. */
+  /**
+   * `T[n]`. `minElementSize` (bytes, default 4) lets the reader reject an impossible count before it loops or
+   * allocates anything.
+   */
   readFixedArray<T>(count: number, readElement: (reader: XdrReader, index: number) => T, minElementSize = 4): T[] {
-    if (!(count >= 0 && count * minElementSize <= this.remaining)) {
+    const atLeast = count * minElementSize;
+    if (!(Number.isInteger(count) && count >= 0 && atLeast <= this.remaining)) {
       throw new XdrError(
         'SHORT_BUFFER',
-        `array of ${count} elements needs at least ${count * minElementSize} bytes, ${this.remaining} remain`,
+        `array of ${count} elements needs at least ${atLeast} bytes, ${this.remaining} remain`,
       );
     }
     const out: T[] = [];
@@ -204,10 +213,14 @@ export class XdrReader {
     return out;
   }
 
-  /** `T<max>`: count word (checked against `max` and the remaining bytes), then the elements. */
+  /**
+   * `T<max>`: count word (checked against `max` and the remaining bytes), then the elements. The count comes from
+   * the peer, so an element type that can be empty (void, `opaque[0]`) still counts as one byte here: a peer cannot
+   * make us loop 2^32 times over no data.
+   */
   readVariableArray<T>(max: number, readElement: (reader: XdrReader, index: number) => T, minElementSize = 4): T[] {
     const count = this.readLength(max, 'array');
-    return this.readFixedArray(count, readElement, minElementSize);
+    return this.readFixedArray(count, readElement, minElementSize >= 1 ? minElementSize : 1);
   }
 
   // ---- 4.19 optional-data

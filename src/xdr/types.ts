@@ -18,6 +18,11 @@ export interface XdrType<T> {
   decode(reader: XdrReader): T;
   /** Exact number of bytes `encode` writes for `value`. */
   encodingLength(value: T): number;
+  /**
+   * Fewest bytes any value of this type takes on the wire (0 for void). Arrays use it to refuse an impossible
+   * count before they loop; a hand-written trio without it counts as 4.
+   */
+  readonly minSize?: number;
 }
 
 /** Any codec, whatever its value type (generic constraints need `any` here: XdrType is invariant in T). */
@@ -31,8 +36,9 @@ function type<T>(
   encode: (w: XdrWriter, v: T) => void,
   decode: (r: XdrReader) => T,
   encodingLength: (v: T) => number,
+  minSize = 4,
 ): XdrType<T> {
-  return { name, encode, decode, encodingLength };
+  return { name, encode, decode, encodingLength, minSize };
 }
 
 const four = () => 4;
@@ -61,12 +67,14 @@ export const hyper: XdrType<bigint> = type<bigint>(
   (w, v) => w.writeHyper(v),
   (r) => r.readHyper(),
   eight,
+  8,
 );
 export const uhyper: XdrType<bigint> = type<bigint>(
   'unsigned hyper',
   (w, v) => w.writeUnsignedHyper(v),
   (r) => r.readUnsignedHyper(),
   eight,
+  8,
 );
 export const float: XdrType<number> = type(
   'float',
@@ -79,18 +87,21 @@ export const double: XdrType<number> = type(
   (w, v) => w.writeDouble(v),
   (r) => r.readDouble(),
   eight,
+  8,
 );
 export const quadruple: XdrType<Uint8Array> = type(
   'quadruple',
   (w, v) => w.writeQuadruple(v),
   (r) => r.readQuadruple(),
   () => 16,
+  16,
 );
 export const xdrVoid: XdrType<undefined> = type<undefined>(
   'void',
   () => {},
   () => undefined,
   () => 0,
+  0,
 );
 
 /** `opaque[n]` — decoded bytes alias the input. */
@@ -100,6 +111,7 @@ export function fixedOpaque(length: number): XdrType<Uint8Array> {
     (w, v) => w.writeFixedOpaque(v, length),
     (r) => r.readFixedOpaque(length),
     () => paddedLength(length),
+    paddedLength(length),
   );
 }
 
@@ -143,7 +155,7 @@ export function string(max = 0xffffffff): XdrType<string> {
 /** `string<max>` kept as raw bytes (aliasing the input on decode). */
 export function stringBytes(max = 0xffffffff): XdrType<Uint8Array> {
   return type(
-    `string<${max}>`,
+    max === 0xffffffff ? 'string<>' : `string<${max}>`,
     (w, v) => w.writeStringBytes(v, max),
     (r) => r.readStringBytes(max),
     (v) => 4 + paddedLength(v.length),
@@ -151,24 +163,25 @@ export function stringBytes(max = 0xffffffff): XdrType<Uint8Array> {
 }
 
 /** Lower bound of an element's encoded size, used to refuse impossible counts before looping. */
-function minSize(element: XdrType<unknown>): number {
-  return (element as { minSize?: number }).minSize ?? 4;
+function minSize(element: AnyXdrType): number {
+  return element.minSize ?? 4;
 }
 
 /** `T[n]`. */
 export function fixedArray<T>(element: XdrType<T>, count: number): XdrType<T[]> {
-  const min = minSize(element as XdrType<unknown>);
+  const min = minSize(element);
   return type(
     `${element.name}[${count}]`,
     (w, v) => w.writeFixedArray(v, count, element.encode),
     (r) => r.readFixedArray(count, element.decode, min),
     (v) => sumLengths(element, v),
+    count * min,
   );
 }
 
 /** `T<max>`. */
 export function array<T>(element: XdrType<T>, max = 0xffffffff): XdrType<T[]> {
-  const min = minSize(element as XdrType<unknown>);
+  const min = minSize(element);
   return type(
     `${element.name}<${max === 0xffffffff ? '' : max}>`,
     (w, v) => w.writeVariableArray(v, max, element.encode),
@@ -201,14 +214,17 @@ export function linkedList<T>(element: XdrType<T>, maxEntries: number): XdrType<
   return type(
     `${element.name} list`,
     (w, values) => {
+      if (!Array.isArray(values)) throw new XdrError('BAD_VALUE', 'list needs an array');
       if (values.length > maxEntries) {
         throw new XdrError('LIMIT_EXCEEDED', `list of ${values.length} exceeds ${maxEntries} entries`);
       }
+      const start = w.offset;
       for (let i = 0; i < values.length; i++) {
         w.writeBool(true);
         try {
           element.encode(w, values[i] as T);
         } catch (error) {
+          w.offset = start;
           if (error instanceof XdrError) throw error.within(`[${i}]`);
           throw error;
         }
@@ -254,16 +270,24 @@ export function enumeration<const E extends Record<string, number>>(name: string
     values,
     allowed,
     nameOf: (value) => names.get(value),
-    encode: (w, v) => w.writeEnum(v, allowed),
+    encode: (w, v) => {
+      try {
+        w.writeEnum(v, allowed);
+      } catch (error) {
+        if (error instanceof XdrError) throw error.inType(name);
+        throw error;
+      }
+    },
     decode: (r) => {
       try {
         return r.readEnum(allowed) as E[keyof E];
       } catch (error) {
-        if (error instanceof XdrError) throw error.within(name);
+        if (error instanceof XdrError) throw error.inType(name);
         throw error;
       }
     },
     encodingLength: four,
+    minSize: 4,
   };
 }
 
@@ -279,25 +303,31 @@ export function nameTable<const E extends Record<string, number>>(values: E): (v
 type FieldList = readonly (readonly [string, AnyXdrType])[];
 type StructValue<F extends FieldList> = { -readonly [K in F[number] as K[0]]: XdrValue<K[1]> };
 
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
 /**
  * `struct name { ... }` from an ordered list of `[field, type]` pairs. The value type is inferred. Errors carry
- * the path `name.field` (and deeper paths from nested types).
+ * the path `name.field` (and deeper field paths from nested types: `name.field[3].x`).
  */
 export function struct<const F extends FieldList>(name: string, fields: F): XdrType<StructValue<F>> {
   const keys = fields.map((f) => f[0]);
   const codecs = fields.map((f) => f[1]);
   const count = fields.length;
+  const fail = (error: unknown, i: number): unknown =>
+    error instanceof XdrError ? (i < count ? error.within(keys[i]!) : error).inType(name) : error;
   return {
     name,
     encode(w, value) {
       const start = w.offset;
       let i = 0;
       try {
+        if (!isObject(value)) throw new XdrError('BAD_VALUE', `struct ${name} needs an object, got ${typeof value}`);
         for (; i < count; i++) codecs[i]!.encode(w, (value as Record<string, unknown>)[keys[i]!]);
       } catch (error) {
         w.offset = start;
-        if (error instanceof XdrError) throw error.within(keys[i]!).within(name);
-        throw error;
+        throw fail(error, isObject(value) ? i : count);
       }
     },
     decode(r) {
@@ -306,8 +336,7 @@ export function struct<const F extends FieldList>(name: string, fields: F): XdrT
       try {
         for (; i < count; i++) out[keys[i]!] = codecs[i]!.decode(r);
       } catch (error) {
-        if (error instanceof XdrError) throw error.within(keys[i]!).within(name);
-        throw error;
+        throw fail(error, i);
       }
       return out as StructValue<F>;
     },
@@ -316,8 +345,8 @@ export function struct<const F extends FieldList>(name: string, fields: F): XdrT
       for (let i = 0; i < count; i++) n += codecs[i]!.encodingLength((value as Record<string, unknown>)[keys[i]!]);
       return n;
     },
-    ...{ minSize: codecs.reduce((n, c) => n + minSize(c), 0) },
-  } as XdrType<StructValue<F>>;
+    minSize: codecs.reduce((n, c) => n + minSize(c), 0),
+  };
 }
 
 // ---- discriminated unions
@@ -328,7 +357,8 @@ export type UnionValue<A extends Record<number, AnyXdrType>, D> =
 
 /**
  * `union switch (discriminant) { case ...: ...; default: ... }`. Values are `{ tag, value }`. A tag without an arm
- * and no default is BAD_DISCRIMINANT on both encode and decode.
+ * and no default is BAD_DISCRIMINANT on encode, decode and encodingLength. Errors carry the union's name, then the
+ * arm's own path (`reply_body.accepted_reply.verf`).
  */
 export function union<const A extends Record<number, AnyXdrType>, D extends AnyXdrType | undefined = undefined>(
   name: string,
@@ -336,41 +366,50 @@ export function union<const A extends Record<number, AnyXdrType>, D extends AnyX
   arms: A,
   defaultArm?: D,
 ): XdrType<UnionValue<A, D>> {
-  const table = new Map<number, XdrType<unknown>>();
-  for (const [key, codec] of Object.entries(arms)) table.set(Number(key), codec as XdrType<unknown>);
-  const armFor = (tag: number): XdrType<unknown> => {
-    const arm = table.get(tag) ?? (defaultArm as XdrType<unknown> | undefined);
-    if (arm === undefined) throw new XdrError('BAD_DISCRIMINANT', `no arm for discriminant ${tag}`, name);
+  const table = new Map<number, AnyXdrType>();
+  for (const [key, codec] of Object.entries(arms)) table.set(Number(key), codec as AnyXdrType);
+  const fallback = defaultArm as AnyXdrType | undefined;
+  const armFor = (tag: number): AnyXdrType => {
+    const arm = table.get(tag) ?? fallback;
+    if (arm === undefined) throw new XdrError('BAD_DISCRIMINANT', `no arm for discriminant ${tag}`);
     return arm;
   };
+  let least = Number.POSITIVE_INFINITY;
+  for (const arm of table.values()) least = Math.min(least, minSize(arm));
+  if (fallback !== undefined) least = Math.min(least, minSize(fallback));
   return {
     name,
     encode(w, v) {
       const start = w.offset;
       try {
+        if (!isObject(v)) throw new XdrError('BAD_VALUE', `union ${name} needs { tag, value }, got ${typeof v}`);
         const arm = armFor(v.tag as number);
         discriminant.encode(w, v.tag as number);
         arm.encode(w, v.value);
       } catch (error) {
         w.offset = start;
-        if (error instanceof XdrError && error.path !== name) throw error.within(name);
+        if (error instanceof XdrError) throw error.inType(name);
         throw error;
       }
     },
     decode(r) {
-      let tag: number;
       try {
-        tag = discriminant.decode(r);
-        const arm = armFor(tag);
-        return { tag, value: arm.decode(r) } as UnionValue<A, D>;
+        const tag = discriminant.decode(r);
+        return { tag, value: armFor(tag).decode(r) } as UnionValue<A, D>;
       } catch (error) {
-        if (error instanceof XdrError && error.path !== name) throw error.within(name);
+        if (error instanceof XdrError) throw error.inType(name);
         throw error;
       }
     },
     encodingLength(v) {
-      return discriminant.encodingLength(v.tag as number) + armFor(v.tag as number).encodingLength(v.value);
+      try {
+        return discriminant.encodingLength(v.tag as number) + armFor(v.tag as number).encodingLength(v.value);
+      } catch (error) {
+        if (error instanceof XdrError) throw error.inType(name);
+        throw error;
+      }
     },
+    minSize: minSize(discriminant) + (least === Number.POSITIVE_INFINITY ? 0 : least),
   };
 }
 

@@ -23,7 +23,8 @@ export class XdrWriter {
   offset = 0;
 
   constructor(initialCapacity = 1024) {
-    this.buffer = new Uint8Array(Math.max(16, initialCapacity));
+    // `>= 16` is false for NaN too: a zero-sized buffer would never grow by 1.5x.
+    this.buffer = new Uint8Array(initialCapacity >= 16 ? Math.min(Math.ceil(initialCapacity), 0x7fffffff) : 16);
     this.view = new DataView(this.buffer.buffer);
   }
 
@@ -31,8 +32,8 @@ export class XdrWriter {
   ensure(n: number): void {
     const needed = this.offset + n;
     if (needed <= this.buffer.length) return;
-    let capacity = this.buffer.length;
-    while (capacity < needed) capacity = Math.ceil(capacity * 1.5);
+    if (!(n >= 0 && needed <= 0x7fffffff)) throw new XdrError('OUT_OF_RANGE', `cannot grow the writer by ${n} bytes`);
+    const capacity = Math.max(needed, Math.ceil(this.buffer.length * 1.5));
     const grown = new Uint8Array(capacity);
     grown.set(this.buffer.subarray(0, this.offset));
     this.buffer = grown;
@@ -55,6 +56,7 @@ export class XdrWriter {
 
   /** Reserve `n` bytes (zeroed) to fill later with `patchUnsignedInt`/`patchBytes`; returns their offset. */
   reserve(n: number): number {
+    if (!(Number.isInteger(n) && n >= 0)) throw new XdrError('OUT_OF_RANGE', `cannot reserve ${n} bytes`);
     this.ensure(n);
     const at = this.offset;
     this.buffer.fill(0, at, at + n);
@@ -63,13 +65,16 @@ export class XdrWriter {
   }
 
   patchUnsignedInt(at: number, value: number): void {
-    if (!(at >= 0 && at + 4 <= this.offset)) throw new XdrError('OUT_OF_RANGE', `patch offset ${at} is not reserved`);
+    if (!(Number.isInteger(at) && at >= 0 && at + 4 <= this.offset)) {
+      throw new XdrError('OUT_OF_RANGE', `patch offset ${at} is not reserved`);
+    }
     checkUint32(value);
     this.view.setUint32(at, value);
   }
 
   patchBytes(at: number, bytes: Uint8Array): void {
-    if (!(at >= 0 && at + bytes.length <= this.offset)) {
+    if (!(bytes instanceof Uint8Array)) throw new XdrError('BAD_VALUE', 'patchBytes needs a Uint8Array');
+    if (!(Number.isInteger(at) && at >= 0 && at + bytes.length <= this.offset)) {
       throw new XdrError('OUT_OF_RANGE', `patch ${at}..${at + bytes.length} is not reserved`);
     }
     this.buffer.set(bytes, at);
@@ -95,7 +100,7 @@ export class XdrWriter {
 
   writeInt(value: number): void {
     if (!(Number.isInteger(value) && value >= INT32_MIN && value <= INT32_MAX)) {
-      throw new XdrError('OUT_OF_RANGE', `${value} is not a 32-bit signed integer`);
+      throw new XdrError(badType(value, 'number'), `${String(value)} is not a 32-bit signed integer`);
     }
     this.ensure(4);
     this.view.setInt32(this.offset, value);
@@ -132,7 +137,7 @@ export class XdrWriter {
       return;
     }
     if (typeof value !== 'bigint' || value < INT64_MIN || value > INT64_MAX) {
-      throw new XdrError('OUT_OF_RANGE', `${String(value)} does not fit a hyper (64-bit signed)`);
+      throw new XdrError(badType(value, 'bigint'), `${String(value)} does not fit a hyper (64-bit signed)`);
     }
     this.ensure(8);
     this.view.setBigInt64(this.offset, value);
@@ -149,7 +154,7 @@ export class XdrWriter {
       return;
     }
     if (typeof value !== 'bigint' || value < 0n || value > UINT64_MAX) {
-      throw new XdrError('OUT_OF_RANGE', `${String(value)} does not fit an unsigned hyper (64-bit unsigned)`);
+      throw new XdrError(badType(value, 'bigint'), `${String(value)} does not fit an unsigned hyper (64-bit unsigned)`);
     }
     this.ensure(8);
     this.view.setBigUint64(this.offset, value);
@@ -230,11 +235,15 @@ export class XdrWriter {
         return;
       }
     }
+    if (!isWellFormed(value)) {
+      throw new XdrError('BAD_STRING', 'string has a lone surrogate; it has no UTF-8 encoding (use bytes instead)');
+    }
     this.writeVariableOpaqueChecked(utf8.encode(value), max, 'string');
   }
 
   /** `string<max>` from raw bytes (file names are bytes on NFS). */
   writeStringBytes(bytes: Uint8Array, max = UINT32_MAX): void {
+    if (!(bytes instanceof Uint8Array)) throw new XdrError('BAD_VALUE', 'string bytes need a Uint8Array');
     this.writeVariableOpaqueChecked(bytes, max, 'string');
   }
 
@@ -244,6 +253,7 @@ export class XdrWriter {
   }
 
   // ---- 4.12 fixed-length array, 4.13 variable-length array, 4.19 optional-data
+  // These write several items; on a throw they roll back to where they started, like struct and union do.
 
   writeFixedArray<T>(values: readonly T[], count: number, writeElement: (writer: XdrWriter, value: T) => void): void {
     if (!Array.isArray(values) || values.length !== count) {
@@ -258,15 +268,23 @@ export class XdrWriter {
   writeVariableArray<T>(values: readonly T[], max: number, writeElement: (writer: XdrWriter, value: T) => void): void {
     if (!Array.isArray(values)) throw new XdrError('BAD_VALUE', 'array expected');
     if (values.length > max) throw new XdrError('LIMIT_EXCEEDED', `array of ${values.length} exceeds ${max}`);
+    const start = this.offset;
     this.writeUnsignedInt(values.length);
-    this.writeElements(values, writeElement);
+    try {
+      this.writeElements(values, writeElement);
+    } catch (error) {
+      this.offset = start;
+      throw error;
+    }
   }
 
   private writeElements<T>(values: readonly T[], writeElement: (writer: XdrWriter, value: T) => void): void {
+    const start = this.offset;
     for (let i = 0; i < values.length; i++) {
       try {
         writeElement(this, values[i] as T);
       } catch (error) {
+        this.offset = start;
         if (error instanceof XdrError) throw error.within(`[${i}]`);
         throw error;
       }
@@ -279,14 +297,21 @@ export class XdrWriter {
       this.writeBool(false);
       return;
     }
+    const start = this.offset;
     this.writeBool(true);
-    writeValue(this, value);
+    try {
+      writeValue(this, value);
+    } catch (error) {
+      this.offset = start;
+      throw error;
+    }
   }
 
   // ---- raw bytes
 
   /** Bytes as they are, no length and no padding (record marks, pre-encoded bodies). */
   writeRaw(bytes: Uint8Array): void {
+    if (!(bytes instanceof Uint8Array)) throw new XdrError('BAD_VALUE', 'raw bytes need a Uint8Array');
     this.ensure(bytes.length);
     this.buffer.set(bytes, this.offset);
     this.offset += bytes.length;
@@ -310,8 +335,26 @@ export class XdrWriter {
 
 function checkUint32(value: number): void {
   if (!(Number.isInteger(value) && value >= 0 && value <= UINT32_MAX)) {
-    throw new XdrError('OUT_OF_RANGE', `${value} is not a 32-bit unsigned integer`);
+    throw new XdrError(badType(value, 'number'), `${String(value)} is not a 32-bit unsigned integer`);
   }
+}
+
+/** BAD_VALUE for a value of the wrong JavaScript type, OUT_OF_RANGE for one of the right type that does not fit. */
+function badType(value: unknown, expected: 'number' | 'bigint'): 'BAD_VALUE' | 'OUT_OF_RANGE' {
+  return typeof value === expected || typeof value === 'number' ? 'OUT_OF_RANGE' : 'BAD_VALUE';
+}
+
+/** False when the string holds a lone surrogate, which TextEncoder would silently turn into U+FFFD. */
+function isWellFormed(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdfff) continue;
+    if (c > 0xdbff) return false;
+    const d = s.charCodeAt(i + 1);
+    if (!(d >= 0xdc00 && d <= 0xdfff)) return false;
+    i++;
+  }
+  return true;
 }
 
 /** Padded size of `n` bytes of opaque data. */
