@@ -451,6 +451,8 @@ function jsonPackEncode(v: Payload): Uint8Array {
 
 // ---- run
 
+const ROUNDS = 3;
+
 function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }
@@ -488,15 +490,23 @@ export async function run(): Promise<void> {
     if (encoded !== hex(bytes)) throw new Error(`${name} encodes ${encoded}, expected ${hex(bytes)}`);
   }
 
+  // Several interleaved rounds, best round kept per codec: on a shared machine, a neighbour's burst of work then
+  // lowers one round of one codec rather than the ratio.
   const opsPerSecond: Record<string, { decode: number; encode: number }> = {};
-  for (const [name, coder] of Object.entries(coders)) {
-    const decode = await measure(() => do_not_optimize(coder.decode()));
-    const encode = await measure(() => do_not_optimize(coder.encode()));
-    opsPerSecond[name] = { decode: 1e9 / decode.avg, encode: 1e9 / encode.avg };
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, coder] of Object.entries(coders)) {
+      const decode = await measure(() => do_not_optimize(coder.decode()));
+      const encode = await measure(() => do_not_optimize(coder.encode()));
+      const best = opsPerSecond[name] ?? { decode: 0, encode: 0 };
+      opsPerSecond[name] = {
+        decode: Math.max(best.decode, 1e9 / decode.avg),
+        encode: Math.max(best.encode, 1e9 / encode.avg),
+      };
+    }
   }
 
   const format = (n: number) => Math.round(n).toLocaleString('en-US').padStart(12);
-  const lines = [`payload: RPC reply header + GETATTR3res (fattr3), ${bytes.length} bytes`];
+  const lines = [`payload: RPC reply header + GETATTR3res (fattr3), ${bytes.length} bytes; best of ${ROUNDS} rounds`];
   lines.push(`${'codec'.padEnd(32)}${'decode ops/s'.padStart(12)}  ${'encode ops/s'.padStart(12)}`);
   for (const [name, r] of Object.entries(opsPerSecond)) {
     const label = name === 'combinators' || name === 'hand-written' ? `nfsprobe (${name})` : name;

@@ -14,6 +14,20 @@ const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 /** Largest fixed or variable item we will even consider; a length word above this is rejected before any check. */
 const UINT32_MAX = 0xffffffff;
 
+// Creating a DataView costs about as much as decoding a dozen words, and the layers above make several readers over
+// one receive buffer (record, RPC header, program results). So readers share one DataView over the WHOLE
+// ArrayBuffer, cached for the last buffer seen, and index it with `bytes.byteOffset` added.
+let cachedBuffer: ArrayBufferLike | undefined;
+let cachedView: DataView | undefined;
+
+function wholeBufferView(buffer: ArrayBufferLike): DataView {
+  if (buffer !== cachedBuffer) {
+    cachedView = new DataView(buffer);
+    cachedBuffer = buffer;
+  }
+  return cachedView!;
+}
+
 /**
  * A cursor over XDR bytes. Every read checks that the bytes are there before it slices or allocates
  * (`!(end <= this.end)` is also false for NaN). Opaque results are `subarray` views that ALIAS the input:
@@ -21,23 +35,34 @@ const UINT32_MAX = 0xffffffff;
  */
 export class XdrReader {
   readonly bytes: Uint8Array;
-  readonly view: DataView;
+  /** DataView over the whole underlying ArrayBuffer; index it with `base + offset`. */
+  private readonly data: DataView;
+  /** `bytes.byteOffset`: where `bytes[0]` sits in `data`. */
+  private readonly base: number;
+  private ownView: DataView | undefined;
   /** Current position, as an index into `bytes`. */
   offset: number;
   /** One past the last readable byte. */
   readonly end: number;
   readonly strictPadding: boolean;
 
-  constructor(bytes: Uint8Array, offset = 0, end = bytes.length, options: XdrReaderOptions = {}) {
+  constructor(bytes: Uint8Array, offset = 0, end = bytes.length, options?: XdrReaderOptions) {
     if (!(bytes instanceof Uint8Array)) throw new XdrError('BAD_VALUE', 'XdrReader needs a Uint8Array');
     if (!(Number.isInteger(offset) && Number.isInteger(end) && offset >= 0 && offset <= end && end <= bytes.length)) {
       throw new XdrError('OUT_OF_RANGE', `reader window ${offset}..${end} outside a buffer of ${bytes.length} bytes`);
     }
     this.bytes = bytes;
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.data = wholeBufferView(bytes.buffer);
+    this.base = bytes.byteOffset;
     this.offset = offset;
     this.end = end;
-    this.strictPadding = options.strictPadding === true;
+    this.strictPadding = options !== undefined && options.strictPadding === true;
+  }
+
+  /** A DataView over `bytes` (index 0 is `bytes[0]`), made on first use. */
+  get view(): DataView {
+    if (this.ownView === undefined) this.ownView = new DataView(this.bytes.buffer, this.base, this.bytes.byteLength);
+    return this.ownView;
   }
 
   /** Bytes left between the cursor and the end of the window. */
@@ -50,6 +75,7 @@ export class XdrReader {
     return this.offset === this.end;
   }
 
+  /** Claim the next `n` bytes and return their index in `bytes`; `what` only names the item in an error. */
   private need(n: number, what: string): number {
     const at = this.offset;
     const end = at + n;
@@ -64,16 +90,16 @@ export class XdrReader {
   // ---- 4.1 int, 4.2 unsigned int, 4.3 enum, 4.4 bool
 
   readInt(): number {
-    return this.view.getInt32(this.need(4, 'int'));
+    return this.data.getInt32(this.base + this.need(4, 'int'));
   }
 
   readUnsignedInt(): number {
-    return this.view.getUint32(this.need(4, 'unsigned int'));
+    return this.data.getUint32(this.base + this.need(4, 'unsigned int'));
   }
 
   /** An enum is an int on the wire; pass `allowed` to reject values outside the declared set (BAD_ENUM). */
   readEnum(allowed?: ReadonlySet<number>): number {
-    const value = this.view.getInt32(this.need(4, 'enum'));
+    const value = this.data.getInt32(this.base + this.need(4, 'enum'));
     if (allowed !== undefined && !allowed.has(value)) {
       throw new XdrError('BAD_ENUM', `enum value ${value} is not declared`);
     }
@@ -82,7 +108,7 @@ export class XdrReader {
 
   /** bool is strict: 0 or 1, anything else is BAD_BOOL. */
   readBool(): boolean {
-    const value = this.view.getUint32(this.need(4, 'bool'));
+    const value = this.data.getUint32(this.base + this.need(4, 'bool'));
     if (value === 0) return false;
     if (value === 1) return true;
     throw new XdrError('BAD_BOOL', `bool word is ${value}, expected 0 or 1`);
@@ -91,21 +117,21 @@ export class XdrReader {
   // ---- 4.5 hyper and unsigned hyper: always bigint, never a lossy number
 
   readHyper(): bigint {
-    return this.view.getBigInt64(this.need(8, 'hyper'));
+    return this.data.getBigInt64(this.base + this.need(8, 'hyper'));
   }
 
   readUnsignedHyper(): bigint {
-    return this.view.getBigUint64(this.need(8, 'unsigned hyper'));
+    return this.data.getBigUint64(this.base + this.need(8, 'unsigned hyper'));
   }
 
   // ---- 4.6 float, 4.7 double, 4.8 quadruple
 
   readFloat(): number {
-    return this.view.getFloat32(this.need(4, 'float'));
+    return this.data.getFloat32(this.base + this.need(4, 'float'));
   }
 
   readDouble(): number {
-    return this.view.getFloat64(this.need(8, 'double'));
+    return this.data.getFloat64(this.base + this.need(8, 'double'));
   }
 
   /**
@@ -126,7 +152,7 @@ export class XdrReader {
     }
     // Not (length + 3) & ~3: that wraps to a small number for lengths near 2^32.
     const padded = length + ((4 - (length & 3)) & 3);
-    const at = this.need(padded, `opaque[${length}]`);
+    const at = this.need(padded, 'opaque');
     if (padded !== length) this.checkPadding(at + length, at + padded);
     return this.bytes.subarray(at, at + length);
   }
@@ -139,7 +165,7 @@ export class XdrReader {
 
   /** A length or count word, checked against the declared maximum (LIMIT_EXCEEDED) before anything else. */
   readLength(max: number, what: string): number {
-    const length = this.view.getUint32(this.need(4, `${what} length`));
+    const length = this.data.getUint32(this.base + this.need(4, what));
     if (length > max) {
       throw new XdrError('LIMIT_EXCEEDED', `${what} length ${length} exceeds the maximum ${max}`);
     }

@@ -2,10 +2,11 @@
 //
 // Why combinators and not a generator from `.x` text: the protocol layers need a few dozen types, each declared
 // once next to the code that uses it, with TypeScript inferring the value type from the declaration. A combinator
-// is a plain object with `encode`, `decode` and `encodingLength`; structs run over a small array of field codecs
-// (V8 inlines the monomorphic calls well), and a hot type can always be replaced by a hand-written trio with the
-// same interface, which is what the NFS attribute codecs do. No eval/new Function, so no CSP or source-map surprises.
+// is a plain object with `encode`, `decode` and `encodingLength`. Structs and unions are compiled once, at
+// declaration, into straight-line functions (compile.ts says why and when it falls back to the interpreted
+// versions below); a hot type can still be replaced by a hand-written trio with the same interface.
 
+import { type CompilableType, compileStruct, compileUnion } from './compile.js';
 import { XdrError } from './errors.js';
 import type { XdrReader } from './reader.js';
 import { paddedLength, type XdrWriter } from './writer.js';
@@ -41,53 +42,70 @@ function type<T>(
   return { name, encode, decode, encodingLength, minSize };
 }
 
-const four = () => 4;
-const eight = () => 8;
+/**
+ * A primitive that generated struct/union code calls straight on the reader/writer (`read${inline}`,
+ * `write${inline}`), with a fixed encoded size.
+ */
+function primitive<T>(
+  name: string,
+  inline: string,
+  size: number,
+  encode: (w: XdrWriter, v: T) => void,
+  decode: (r: XdrReader) => T,
+): XdrType<T> {
+  return { name, encode, decode, encodingLength: () => size, minSize: size, ...{ inline, fixedSize: size } };
+}
 
-export const int: XdrType<number> = type(
+const four = () => 4;
+
+export const int: XdrType<number> = primitive(
   'int',
+  'Int',
+  4,
   (w, v) => w.writeInt(v),
   (r) => r.readInt(),
-  four,
 );
-export const uint: XdrType<number> = type(
+export const uint: XdrType<number> = primitive(
   'unsigned int',
+  'UnsignedInt',
+  4,
   (w, v) => w.writeUnsignedInt(v),
   (r) => r.readUnsignedInt(),
-  four,
 );
-export const bool: XdrType<boolean> = type(
+export const bool: XdrType<boolean> = primitive(
   'bool',
+  'Bool',
+  4,
   (w, v) => w.writeBool(v),
   (r) => r.readBool(),
-  four,
 );
-export const hyper: XdrType<bigint> = type<bigint>(
+export const hyper: XdrType<bigint> = primitive<bigint>(
   'hyper',
+  'Hyper',
+  8,
   (w, v) => w.writeHyper(v),
   (r) => r.readHyper(),
-  eight,
-  8,
 );
-export const uhyper: XdrType<bigint> = type<bigint>(
+export const uhyper: XdrType<bigint> = primitive<bigint>(
   'unsigned hyper',
+  'UnsignedHyper',
+  8,
   (w, v) => w.writeUnsignedHyper(v),
   (r) => r.readUnsignedHyper(),
-  eight,
-  8,
 );
-export const float: XdrType<number> = type(
+export const float: XdrType<number> = primitive(
   'float',
+  'Float',
+  4,
   (w, v) => w.writeFloat(v),
   (r) => r.readFloat(),
-  four,
 );
-export const double: XdrType<number> = type(
+export const double: XdrType<number> = primitive(
   'double',
+  'Double',
+  8,
   (w, v) => w.writeDouble(v),
   (r) => r.readDouble(),
-  eight,
-  8,
 );
 export const quadruple: XdrType<Uint8Array> = type(
   'quadruple',
@@ -96,13 +114,16 @@ export const quadruple: XdrType<Uint8Array> = type(
   () => 16,
   16,
 );
-export const xdrVoid: XdrType<undefined> = type<undefined>(
-  'void',
-  () => {},
-  () => undefined,
-  () => 0,
-  0,
-);
+export const xdrVoid: XdrType<undefined> = {
+  ...type<undefined>(
+    'void',
+    () => {},
+    () => undefined,
+    () => 0,
+    0,
+  ),
+  ...{ isVoid: true, fixedSize: 0 },
+};
 
 /** `opaque[n]` — decoded bytes alias the input. */
 export function fixedOpaque(length: number): XdrType<Uint8Array> {
@@ -265,26 +286,31 @@ export function enumeration<const E extends Record<string, number>>(name: string
   const allowed = new Set<number>(Object.values(values));
   const names = new Map<number, string>();
   for (const [key, value] of Object.entries(values)) if (!names.has(value)) names.set(value, key);
+  // Small non-negative enums (nearly all of them) are checked with a byte table: cheaper than Set.has per decode.
+  const small = [...allowed].every((v) => Number.isInteger(v) && v >= 0 && v < 1024);
+  const table = new Uint8Array(small ? Math.max(0, ...allowed) + 1 : 0);
+  for (const v of allowed) if (small) table[v] = 1;
+  const size = table.length;
+  const declared = small ? (v: number) => v >= 0 && v < size && table[v] === 1 : (v: number) => allowed.has(v);
   return {
     name,
     values,
     allowed,
     nameOf: (value) => names.get(value),
     encode: (w, v) => {
-      try {
-        w.writeEnum(v, allowed);
-      } catch (error) {
-        if (error instanceof XdrError) throw error.inType(name);
-        throw error;
-      }
+      if (!declared(v)) throw new XdrError('BAD_ENUM', `enum value ${String(v)} is not declared`).inType(name);
+      w.writeInt(v);
     },
     decode: (r) => {
+      let value: number;
       try {
-        return r.readEnum(allowed) as E[keyof E];
+        value = r.readInt();
       } catch (error) {
         if (error instanceof XdrError) throw error.inType(name);
         throw error;
       }
+      if (declared(value)) return value as E[keyof E];
+      throw new XdrError('BAD_ENUM', `enum value ${value} is not declared`).inType(name);
     },
     encodingLength: four,
     minSize: 4,
@@ -317,13 +343,18 @@ export function struct<const F extends FieldList>(name: string, fields: F): XdrT
   const count = fields.length;
   const fail = (error: unknown, i: number): unknown =>
     error instanceof XdrError ? (i < count ? error.within(keys[i]!) : error).inType(name) : error;
+  const badValue = (value: unknown) =>
+    new XdrError('BAD_VALUE', `struct ${name} needs an object, got ${value === null ? 'null' : typeof value}`);
+  const min = codecs.reduce((n, c) => n + minSize(c), 0);
+  const compiled = compileStruct(keys, codecs as CompilableType[], fail, badValue);
+  if (compiled !== undefined) return { name, ...compiled, minSize: min } as XdrType<StructValue<F>>;
   return {
     name,
     encode(w, value) {
       const start = w.offset;
       let i = 0;
       try {
-        if (!isObject(value)) throw new XdrError('BAD_VALUE', `struct ${name} needs an object, got ${typeof value}`);
+        if (!isObject(value)) throw badValue(value);
         for (; i < count; i++) codecs[i]!.encode(w, (value as Record<string, unknown>)[keys[i]!]);
       } catch (error) {
         w.offset = start;
@@ -345,7 +376,7 @@ export function struct<const F extends FieldList>(name: string, fields: F): XdrT
       for (let i = 0; i < count; i++) n += codecs[i]!.encodingLength((value as Record<string, unknown>)[keys[i]!]);
       return n;
     },
-    minSize: codecs.reduce((n, c) => n + minSize(c), 0),
+    minSize: min,
   };
 }
 
@@ -371,18 +402,25 @@ export function union<const A extends Record<number, AnyXdrType>, D extends AnyX
   const fallback = defaultArm as AnyXdrType | undefined;
   const armFor = (tag: number): AnyXdrType => {
     const arm = table.get(tag) ?? fallback;
-    if (arm === undefined) throw new XdrError('BAD_DISCRIMINANT', `no arm for discriminant ${tag}`);
+    if (arm === undefined) throw noArm(tag);
     return arm;
   };
   let least = Number.POSITIVE_INFINITY;
   for (const arm of table.values()) least = Math.min(least, minSize(arm));
   if (fallback !== undefined) least = Math.min(least, minSize(fallback));
+  const min = minSize(discriminant) + (least === Number.POSITIVE_INFINITY ? 0 : least);
+  const fail = (error: unknown): unknown => (error instanceof XdrError ? error.inType(name) : error);
+  const badValue = (v: unknown) =>
+    new XdrError('BAD_VALUE', `union ${name} needs { tag, value }, got ${v === null ? 'null' : typeof v}`);
+  const noArm = (tag: unknown) => new XdrError('BAD_DISCRIMINANT', `no arm for discriminant ${String(tag)}`);
+  const compiled = compileUnion(discriminant, table as Map<number, CompilableType>, fallback, fail, noArm, badValue);
+  if (compiled !== undefined) return { name, ...compiled, minSize: min } as XdrType<UnionValue<A, D>>;
   return {
     name,
     encode(w, v) {
       const start = w.offset;
       try {
-        if (!isObject(v)) throw new XdrError('BAD_VALUE', `union ${name} needs { tag, value }, got ${typeof v}`);
+        if (!isObject(v)) throw badValue(v);
         const arm = armFor(v.tag as number);
         discriminant.encode(w, v.tag as number);
         arm.encode(w, v.value);
@@ -409,7 +447,7 @@ export function union<const A extends Record<number, AnyXdrType>, D extends AnyX
         throw error;
       }
     },
-    minSize: minSize(discriminant) + (least === Number.POSITIVE_INFINITY ? 0 : least),
+    minSize: min,
   };
 }
 
