@@ -298,7 +298,8 @@ export function enumeration<const E extends Record<string, number>>(name: string
     allowed,
     nameOf: (value) => names.get(value),
     encode: (w, v) => {
-      if (!declared(v)) throw new XdrError('BAD_ENUM', `enum value ${String(v)} is not declared`).inType(name);
+      if (typeof v !== 'number') throw new XdrError('BAD_VALUE', `enum ${name} needs a number`).inType(name);
+      if (!declared(v)) throw new XdrError('BAD_ENUM', `enum value ${v} is not declared`).inType(name);
       w.writeInt(v);
     },
     decode: (r) => {

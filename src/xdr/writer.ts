@@ -117,8 +117,9 @@ export class XdrWriter {
   // ---- 4.1 int, 4.2 unsigned int, 4.3 enum, 4.4 bool
 
   writeInt(value: number): void {
-    // `(v | 0) === v` holds exactly for the numbers in int32 range (and -0): one cheap test on the hot path.
-    if ((value | 0) !== value) {
+    // `(v | 0) === v` holds exactly for the numbers in int32 range (and -0): one cheap test on the hot path
+    // (after typeof: `|` on a bigint or a symbol throws a TypeError).
+    if (typeof value !== 'number' || (value | 0) !== value) {
       if (!(Number.isInteger(value) && value >= INT32_MIN && value <= INT32_MAX)) {
         throw new XdrError(badType(value, 'number'), `${String(value)} is not a 32-bit signed integer`);
       }
@@ -133,7 +134,7 @@ export class XdrWriter {
   }
 
   writeUnsignedInt(value: number): void {
-    if (value >>> 0 !== value) checkUint32(value);
+    if (typeof value !== 'number' || value >>> 0 !== value) checkUint32(value);
     let at = this.base + this.offset;
     if (at + 4 > this.buffer.length) {
       this.ensure(4);
@@ -161,7 +162,8 @@ export class XdrWriter {
 
   writeHyper(value: bigint | number): void {
     if (typeof value === 'bigint' && value >= INT64_MIN && value <= INT64_MAX) {
-      this.view.setBigInt64(this.claim(8), value);
+      const at = this.claim(8); // before reading this.view: claim() may replace the buffer
+      this.view.setBigInt64(at, value);
       return;
     }
     if (typeof value === 'number') {
@@ -175,7 +177,8 @@ export class XdrWriter {
 
   writeUnsignedHyper(value: bigint | number): void {
     if (typeof value === 'bigint' && value >= 0n && value <= UINT64_MAX) {
-      this.view.setBigUint64(this.claim(8), value);
+      const at = this.claim(8); // before reading this.view: claim() may replace the buffer
+      this.view.setBigUint64(at, value);
       return;
     }
     if (typeof value === 'number') {
