@@ -2,20 +2,40 @@
 //
 // Why generate code: a struct that loops over its field codecs shares ONE loop (and one set of call sites) with
 // every other struct, so V8 sees hundreds of shapes there and falls back to slow megamorphic calls and keyed
-// stores; that costs 3-4x against a hand-written decoder. `new Function` gives each declaration its own little
-// function: field reads become direct `reader.readUnsignedInt()` calls and the result is an object literal of
-// one fixed shape. Only property names (through JSON.stringify) and literal integers reach the generated source, never
-// a value from the wire. Where code generation is disabled (--disallow-code-generation-from-strings, a CSP), or by
-// `setXdrCompilation(false)`, the interpreted versions in types.ts run instead, with identical behaviour.
+// stores; that costs 3-4x against a hand-written decoder. `new Function` gives each declaration its own function in
+// which nested structs, unions, enums and primitives are written out in place (`r.readUnsignedInt()`, object
+// literals of one fixed shape), as a hand-written decoder would be. Only property names (through JSON.stringify)
+// and integer literals reach the generated source, never a value from the wire.
+//
+// The generated code keeps no error bookkeeping. When it fails, it rewinds (reader offset, or writer offset) and
+// runs the interpreted codec from types.ts on the same input: that one is the reference and throws the precise
+// XdrError with its field path. Where code generation is disabled (--disallow-code-generation-from-strings, a CSP)
+// or after `setXdrCompilation(false)`, only the interpreted codecs exist.
 
-import type { XdrError } from './errors.js';
+/** How a codec is built, as far as the generator needs to know; primitives and composites attach one. */
+export type Plan =
+  | { readonly kind: 'primitive'; readonly inline: string; readonly size: number }
+  | { readonly kind: 'void' }
+  | { readonly kind: 'enum'; readonly table: Uint8Array }
+  | { readonly kind: 'struct'; readonly keys: readonly string[]; readonly codecs: readonly PlannedType[] }
+  | {
+      readonly kind: 'union';
+      readonly discriminant: PlannedType;
+      readonly arms: ReadonlyMap<number, PlannedType>;
+      readonly fallback: PlannedType | undefined;
+    };
 
-/** What the generator needs to know about a codec; primitives carry `inline` ('UnsignedInt' etc.) and `fixedSize`. */
-export interface CompilableType {
-  readonly name: string;
-  readonly inline?: string;
-  readonly fixedSize?: number;
-  readonly isVoid?: boolean;
+export interface PlannedType {
+  readonly plan?: Plan;
+  decode(reader: unknown): unknown;
+  encode(writer: unknown, value: unknown): void;
+  encodingLength(value: unknown): number;
+}
+
+export interface GeneratedCodec {
+  encode(writer: unknown, value: unknown): void;
+  decode(reader: unknown): unknown;
+  encodingLength(value: unknown): number;
 }
 
 const available = (() => {
@@ -37,155 +57,349 @@ export function setXdrCompilation(on: boolean): boolean {
   return previous;
 }
 
-export function compilationEnabled(): boolean {
-  return enabled;
+/** Nested structs and unions written out in place, at most; beyond it, nested types are called. */
+const INLINE_BUDGET = 300;
+
+class Generator {
+  readonly deps: unknown[] = [];
+  private names = 0;
+  budget = INLINE_BUDGET;
+
+  dep(value: unknown): string {
+    let k = this.deps.indexOf(value);
+    if (k < 0) k = this.deps.push(value) - 1;
+    return `d${k}`;
+  }
+
+  temp(): string {
+    return `t${this.names++}`;
+  }
+
+  /** A plan to write out in place, or undefined to call the codec. */
+  private expand(codec: PlannedType): Plan | undefined {
+    const plan = codec.plan;
+    if (plan === undefined) return undefined;
+    if (plan.kind === 'struct' || plan.kind === 'union') {
+      if (this.budget <= 0) return undefined;
+      this.budget--;
+    }
+    return plan;
+  }
+
+  /** Statements that decode `codec` from `r` into the (declared) variable `target`. */
+  decode(codec: PlannedType, target: string, out: string[]): void {
+    const plan = this.expand(codec);
+    if (plan === undefined) {
+      out.push(`${target} = ${this.dep(codec)}.decode(r);`);
+      return;
+    }
+    switch (plan.kind) {
+      case 'void':
+        out.push(`${target} = undefined;`);
+        return;
+      case 'primitive':
+        out.push(`${target} = r.read${plan.inline}();`);
+        return;
+      case 'enum': {
+        const table = this.dep(plan.table);
+        out.push(`${target} = r.readInt();`);
+        out.push(`if (!(${target} >= 0 && ${target} < ${plan.table.length} && ${table}[${target}] === 1)) throw 0;`);
+        return;
+      }
+      case 'struct': {
+        const fields = plan.codecs.map(() => this.temp());
+        out.push(`let ${fields.join(', ')};`);
+        // Runs of fixed-size fields share one bounds check and read at constant offsets from one base.
+        let run: number[] = [];
+        const flush = () => {
+          if (run.length === 0) return;
+          const size = run.reduce((n, i) => n + fixedSize(plan.codecs[i]!)!, 0);
+          const p = this.temp();
+          out.push(`if (!(r.offset + ${size} <= r.end)) throw 0;`);
+          out.push(`const ${p} = r.base + r.offset; r.offset += ${size};`);
+          let at = 0;
+          for (const i of run) {
+            this.decodeFixed(plan.codecs[i]!, fields[i]!, p, at, out);
+            at += fixedSize(plan.codecs[i]!)!;
+          }
+          run = [];
+        };
+        plan.codecs.forEach((field, i) => {
+          if (fixedSize(field) !== undefined) run.push(i);
+          else {
+            flush();
+            this.decode(field, fields[i]!, out);
+          }
+        });
+        flush();
+        out.push(`${target} = { ${plan.keys.map((k, i) => `${propertyName(k)}: ${fields[i]}`).join(', ')} };`);
+        return;
+      }
+      case 'union': {
+        const tag = this.temp();
+        out.push(`let ${tag};`);
+        this.decode(plan.discriminant, tag, out);
+        out.push(`switch (${tag}) {`);
+        for (const [value, arm] of plan.arms) {
+          const armValue = this.temp();
+          out.push(`case ${value}: { let ${armValue};`);
+          this.decode(arm, armValue, out);
+          out.push(`${target} = { tag: ${tag}, value: ${armValue} }; break; }`);
+        }
+        if (plan.fallback === undefined) out.push('default: throw 0;');
+        else {
+          const armValue = this.temp();
+          out.push(`default: { let ${armValue};`);
+          this.decode(plan.fallback, armValue, out);
+          out.push(`${target} = { tag: ${tag}, value: ${armValue} }; }`);
+        }
+        out.push('}');
+        return;
+      }
+    }
+  }
+
+  /** Statements that decode a fixed-size `codec` at `p + at` of the reader's DataView (bounds already checked). */
+  decodeFixed(codec: PlannedType, target: string, p: string, at: number, out: string[]): void {
+    const plan = codec.plan!;
+    const where = `${p} + ${at}`;
+    switch (plan.kind) {
+      case 'void':
+        out.push(`${target} = undefined;`);
+        return;
+      case 'primitive':
+        if (plan.inline === 'Bool') {
+          out.push(`${target} = r.data.getUint32(${where});`);
+          out.push(`if (${target} > 1) throw 0;`);
+          out.push(`${target} = ${target} === 1;`);
+        } else out.push(`${target} = r.data.get${VIEW_GETTER[plan.inline]}(${where});`);
+        return;
+      case 'enum': {
+        const table = this.dep(plan.table);
+        out.push(`${target} = r.data.getInt32(${where});`);
+        out.push(`if (!(${target} >= 0 && ${target} < ${plan.table.length} && ${table}[${target}] === 1)) throw 0;`);
+        return;
+      }
+      case 'struct': {
+        const fields = plan.codecs.map(() => this.temp());
+        out.push(`let ${fields.join(', ')};`);
+        let offset = at;
+        plan.codecs.forEach((field, i) => {
+          this.decodeFixed(field, fields[i]!, p, offset, out);
+          offset += fixedSize(field)!;
+        });
+        out.push(`${target} = { ${plan.keys.map((k, i) => `${propertyName(k)}: ${fields[i]}`).join(', ')} };`);
+        return;
+      }
+      case 'union':
+        throw new Error('a union has no fixed size');
+    }
+  }
+
+  /** Statements that encode the expression `value` (a variable or a property read) as `codec` into `w`. */
+  encode(codec: PlannedType, value: string, out: string[]): void {
+    const plan = this.expand(codec);
+    if (plan === undefined) {
+      out.push(`${this.dep(codec)}.encode(w, ${value});`);
+      return;
+    }
+    switch (plan.kind) {
+      case 'void':
+        return;
+      case 'primitive':
+        out.push(`w.write${plan.inline}(${value});`);
+        return;
+      case 'enum': {
+        const table = this.dep(plan.table);
+        const v = this.temp();
+        out.push(`const ${v} = ${value};`);
+        out.push(
+          `if (typeof ${v} !== 'number' || !(${v} >= 0 && ${v} < ${plan.table.length} && ${table}[${v}] === 1)) throw 0;`,
+        );
+        out.push(`w.writeInt(${v});`);
+        return;
+      }
+      case 'struct': {
+        const v = this.temp();
+        out.push(`const ${v} = ${value};`);
+        out.push(`if (typeof ${v} !== 'object' || ${v} === null) throw 0;`);
+        plan.codecs.forEach((field, i) => {
+          this.encode(field, `${v}[${JSON.stringify(plan.keys[i])}]`, out);
+        });
+        return;
+      }
+      case 'union': {
+        const v = this.temp();
+        const tag = this.temp();
+        out.push(`const ${v} = ${value};`);
+        out.push(`if (typeof ${v} !== 'object' || ${v} === null) throw 0;`);
+        out.push(`const ${tag} = ${v}.tag;`);
+        out.push(`switch (${tag}) {`);
+        for (const [armTag, arm] of plan.arms) {
+          out.push(`case ${armTag}: {`);
+          this.encode(plan.discriminant, tag, out);
+          this.encode(arm, `${v}.value`, out);
+          out.push('break; }');
+        }
+        if (plan.fallback === undefined) out.push('default: throw 0;');
+        else {
+          out.push('default: {');
+          this.encode(plan.discriminant, tag, out);
+          this.encode(plan.fallback, `${v}.value`, out);
+          out.push('}');
+        }
+        out.push('}');
+        return;
+      }
+    }
+  }
+
+  /** Statements that add the encoded length of `value` to `n`. */
+  length(codec: PlannedType, value: string, out: string[]): void {
+    const plan = this.expand(codec);
+    if (plan === undefined) {
+      out.push(`n += ${this.dep(codec)}.encodingLength(${value});`);
+      return;
+    }
+    switch (plan.kind) {
+      case 'void':
+        return;
+      case 'primitive':
+        out.push(`n += ${plan.size};`);
+        return;
+      case 'enum':
+        out.push('n += 4;');
+        return;
+      case 'struct': {
+        const v = this.temp();
+        out.push(`const ${v} = ${value};`);
+        plan.codecs.forEach((field, i) => {
+          this.length(field, `${v}[${JSON.stringify(plan.keys[i])}]`, out);
+        });
+        return;
+      }
+      case 'union': {
+        const v = this.temp();
+        const tag = this.temp();
+        out.push(`const ${v} = ${value};`);
+        out.push(`const ${tag} = ${v}.tag;`);
+        out.push(`switch (${tag}) {`);
+        for (const [armTag, arm] of plan.arms) {
+          out.push(`case ${armTag}: {`);
+          this.length(plan.discriminant, tag, out);
+          this.length(arm, `${v}.value`, out);
+          out.push('break; }');
+        }
+        if (plan.fallback === undefined) out.push('default: throw 0;');
+        else {
+          out.push('default: {');
+          this.length(plan.discriminant, tag, out);
+          this.length(plan.fallback, `${v}.value`, out);
+          out.push('}');
+        }
+        out.push('}');
+        return;
+      }
+    }
+  }
 }
 
-function key(name: string): string {
-  return name === '__proto__' ? `["__proto__"]` : JSON.stringify(name);
+/** DataView getter for each inlinable primitive (bool is handled apart: it must be 0 or 1). */
+const VIEW_GETTER: Record<string, string> = {
+  Int: 'Int32',
+  UnsignedInt: 'Uint32',
+  Hyper: 'BigInt64',
+  UnsignedHyper: 'BigUint64',
+  Float: 'Float32',
+  Double: 'Float64',
+};
+
+/** Encoded size when every value of `codec` has the same size and the generator can read it in place. */
+function fixedSize(codec: PlannedType, depth = 0): number | undefined {
+  const plan = codec.plan;
+  if (plan === undefined || depth > 8) return undefined;
+  switch (plan.kind) {
+    case 'void':
+      return 0;
+    case 'primitive':
+      return plan.inline === 'Bool' || plan.inline in VIEW_GETTER ? plan.size : undefined;
+    case 'enum':
+      return 4;
+    case 'struct': {
+      let n = 0;
+      for (const field of plan.codecs) {
+        const size = fixedSize(field, depth + 1);
+        if (size === undefined) return undefined;
+        n += size;
+      }
+      return n;
+    }
+    case 'union':
+      return undefined;
+  }
 }
 
-function read(codec: CompilableType, i: number, prefix: string): string {
-  return codec.isVoid ? 'undefined' : codec.inline ? `r.read${codec.inline}()` : `${prefix}${i}.decode(r)`;
-}
-
-function write(codec: CompilableType, i: number, prefix: string, value: string): string {
-  if (codec.isVoid) return '';
-  return codec.inline ? `w.write${codec.inline}(${value});` : `${prefix}${i}.encode(w, ${value});`;
-}
-
-function length(codec: CompilableType, i: number, prefix: string, value: string): string {
-  return codec.fixedSize !== undefined ? String(codec.fixedSize) : `${prefix}${i}.encodingLength(${value})`;
-}
-
-export interface GeneratedCodec {
-  encode(writer: unknown, value: unknown): void;
-  decode(reader: unknown): unknown;
-  encodingLength(value: unknown): number;
+function propertyName(name: string): string {
+  // In an object literal, `"__proto__": x` would set the prototype; a computed key defines an own property.
+  return name === '__proto__' ? '["__proto__"]' : JSON.stringify(name);
 }
 
 /**
- * A struct codec. `fail(error, i)` decorates an error thrown at field `i` (i === count: not at a field).
- * Returns undefined when generation is off.
+ * Generated codec for a struct or union `plan`; `slow` is the interpreted codec with the same behaviour, run after
+ * any failure of the generated code. Returns undefined when code generation is off or a union tag is not an integer.
  */
-export function compileStruct(
-  keys: readonly string[],
-  codecs: readonly CompilableType[],
-  fail: (error: unknown, i: number) => unknown,
-  badValue: (value: unknown) => XdrError,
-): GeneratedCodec | undefined {
+export function compile(plan: Plan, slow: GeneratedCodec): GeneratedCodec | undefined {
   if (!enabled) return undefined;
-  const n = codecs.length;
+  if (!planIsCompilable(plan)) return undefined;
+  const self: PlannedType = { plan, ...slow };
   const decodeLines: string[] = [];
   const encodeLines: string[] = [];
-  const lengthTerms: string[] = ['0'];
-  for (let i = 0; i < n; i++) {
-    const c = codecs[i]!;
-    const field = `v[${JSON.stringify(keys[i])}]`;
-    decodeLines.push(`i = ${i}; const f${i} = ${read(c, i, 'c')};`);
-    encodeLines.push(`i = ${i}; ${write(c, i, 'c', field)}`);
-    lengthTerms.push(length(c, i, 'c', field));
-  }
-  const fields = keys.map((k, i) => `${key(k)}: f${i}`).join(', ');
+  const lengthLines: string[] = [];
+  const generator = new Generator();
+  generator.decode(self, 'out', decodeLines);
+  generator.budget = INLINE_BUDGET;
+  generator.encode(self, 'v', encodeLines);
+  generator.budget = INLINE_BUDGET;
+  generator.length(self, 'v', lengthLines);
+  const deps = generator.deps;
   const source = `
-const [${codecs.map((_, i) => `c${i}`).join(', ')}] = codecs;
+const [${deps.map((_, k) => `d${k}`).join(', ')}] = deps;
 return {
   decode(r) {
-    let i = 0;
+    const start = r.offset;
     try {
+      let out;
       ${decodeLines.join('\n      ')}
-      return { ${fields} };
-    } catch (error) { throw fail(error, i); }
+      return out;
+    } catch {
+      r.offset = start;
+      return slow.decode(r);
+    }
   },
   encode(w, v) {
     const start = w.offset;
-    let i = ${n};
     try {
-      if (typeof v !== 'object' || v === null) throw badValue(v);
       ${encodeLines.join('\n      ')}
-    } catch (error) { w.offset = start; throw fail(error, i); }
-  },
-  encodingLength(v) { return ${lengthTerms.join(' + ')}; },
-};`;
-  return new Function('codecs', 'fail', 'badValue', source)(codecs, fail, badValue) as GeneratedCodec;
-}
-
-/**
- * A union codec: `arms` maps each declared discriminant to its arm. `fail` decorates any error with the union's
- * name; `noArm(tag)` builds BAD_DISCRIMINANT. Returns undefined when generation is off or a tag is not an integer.
- */
-export function compileUnion(
-  discriminant: CompilableType,
-  arms: ReadonlyMap<number, CompilableType>,
-  defaultArm: CompilableType | undefined,
-  fail: (error: unknown) => unknown,
-  noArm: (tag: unknown) => XdrError,
-  badValue: (value: unknown) => XdrError,
-): GeneratedCodec | undefined {
-  if (!enabled) return undefined;
-  const tags = [...arms.keys()];
-  if (!tags.every((t) => Number.isSafeInteger(t))) return undefined;
-  const all = [...arms.values()];
-  const decodeCases: string[] = [];
-  const encodeCases: string[] = [];
-  const lengthCases: string[] = [];
-  const discriminantLength = length(discriminant, 0, 'd', 'tag');
-  const writeTag = write(discriminant, 0, 'd', 'tag');
-  tags.forEach((tag, i) => {
-    const arm = all[i]!;
-    decodeCases.push(`case ${tag}: return { tag, value: ${read(arm, i, 'a')} };`);
-    encodeCases.push(`case ${tag}: ${writeTag} ${write(arm, i, 'a', 'v.value')} return;`);
-    lengthCases.push(`case ${tag}: return ${discriminantLength} + ${length(arm, i, 'a', 'v.value')};`);
-  });
-  const fallbackDecode = defaultArm
-    ? `return { tag, value: ${read(defaultArm, 0, 'fallback')} };`
-    : 'throw noArm(tag);';
-  const fallbackEncode = defaultArm
-    ? `${writeTag} ${write(defaultArm, 0, 'fallback', 'v.value')} return;`
-    : 'throw noArm(tag);';
-  const fallbackLength = defaultArm
-    ? `return ${discriminantLength} + ${length(defaultArm, 0, 'fallback', 'v.value')};`
-    : 'throw noArm(tag);';
-  const source = `
-const [${all.map((_, i) => `a${i}`).join(', ')}] = arms;
-const d0 = discriminant, fallback0 = defaultArm;
-return {
-  decode(r) {
-    try {
-      const tag = ${read(discriminant, 0, 'd')};
-      switch (tag) {
-        ${decodeCases.join('\n        ')}
-        default: ${fallbackDecode}
-      }
-    } catch (error) { throw fail(error); }
-  },
-  encode(w, v) {
-    const start = w.offset;
-    try {
-      if (typeof v !== 'object' || v === null) throw badValue(v);
-      const tag = v.tag;
-      switch (tag) {
-        ${encodeCases.join('\n        ')}
-        default: ${fallbackEncode}
-      }
-    } catch (error) { w.offset = start; throw fail(error); }
+    } catch {
+      w.offset = start;
+      slow.encode(w, v);
+    }
   },
   encodingLength(v) {
     try {
-      const tag = v.tag;
-      switch (tag) {
-        ${lengthCases.join('\n        ')}
-        default: ${fallbackLength}
-      }
-    } catch (error) { throw fail(error); }
+      let n = 0;
+      ${lengthLines.join('\n      ')}
+      return n;
+    } catch {
+      return slow.encodingLength(v);
+    }
   },
 };`;
-  return new Function('arms', 'discriminant', 'defaultArm', 'fail', 'noArm', 'badValue', source)(
-    all,
-    discriminant,
-    defaultArm,
-    fail,
-    noArm,
-    badValue,
-  ) as GeneratedCodec;
+  return new Function('deps', 'slow', source)(deps, slow) as GeneratedCodec;
+}
+
+function planIsCompilable(plan: Plan): boolean {
+  if (plan.kind !== 'union') return true;
+  for (const tag of plan.arms.keys()) if (!Number.isSafeInteger(tag)) return false;
+  return true;
 }

@@ -6,7 +6,7 @@
 // declaration, into straight-line functions (compile.ts says why and when it falls back to the interpreted
 // versions below); a hot type can still be replaced by a hand-written trio with the same interface.
 
-import { type CompilableType, compileStruct, compileUnion } from './compile.js';
+import { compile, type Plan, type PlannedType } from './compile.js';
 import { XdrError } from './errors.js';
 import type { XdrReader } from './reader.js';
 import { paddedLength, type XdrWriter } from './writer.js';
@@ -53,7 +53,8 @@ function primitive<T>(
   encode: (w: XdrWriter, v: T) => void,
   decode: (r: XdrReader) => T,
 ): XdrType<T> {
-  return { name, encode, decode, encodingLength: () => size, minSize: size, ...{ inline, fixedSize: size } };
+  const plan: Plan = { kind: 'primitive', inline, size };
+  return { name, encode, decode, encodingLength: () => size, minSize: size, ...{ plan } };
 }
 
 const four = () => 4;
@@ -122,7 +123,7 @@ export const xdrVoid: XdrType<undefined> = {
     () => 0,
     0,
   ),
-  ...{ isVoid: true, fixedSize: 0 },
+  ...{ plan: { kind: 'void' } as Plan },
 };
 
 /** `opaque[n]` — decoded bytes alias the input. */
@@ -292,7 +293,9 @@ export function enumeration<const E extends Record<string, number>>(name: string
   for (const v of allowed) if (small) table[v] = 1;
   const size = table.length;
   const declared = small ? (v: number) => v >= 0 && v < size && table[v] === 1 : (v: number) => allowed.has(v);
+  const plan: Plan | undefined = small ? { kind: 'enum', table } : undefined;
   return {
+    ...{ plan },
     name,
     values,
     allowed,
@@ -347,9 +350,7 @@ export function struct<const F extends FieldList>(name: string, fields: F): XdrT
   const badValue = (value: unknown) =>
     new XdrError('BAD_VALUE', `struct ${name} needs an object, got ${value === null ? 'null' : typeof value}`);
   const min = codecs.reduce((n, c) => n + minSize(c), 0);
-  const compiled = compileStruct(keys, codecs as CompilableType[], fail, badValue);
-  if (compiled !== undefined) return { name, ...compiled, minSize: min } as XdrType<StructValue<F>>;
-  return {
+  const interpreted: XdrType<StructValue<F>> = {
     name,
     encode(w, value) {
       const start = w.offset;
@@ -379,6 +380,9 @@ export function struct<const F extends FieldList>(name: string, fields: F): XdrT
     },
     minSize: min,
   };
+  const plan: Plan = { kind: 'struct', keys, codecs: codecs as PlannedType[] };
+  const compiled = compile(plan, interpreted as PlannedType);
+  return { ...interpreted, ...compiled, ...{ plan } } as XdrType<StructValue<F>>;
 }
 
 // ---- discriminated unions
@@ -414,9 +418,7 @@ export function union<const A extends Record<number, AnyXdrType>, D extends AnyX
   const badValue = (v: unknown) =>
     new XdrError('BAD_VALUE', `union ${name} needs { tag, value }, got ${v === null ? 'null' : typeof v}`);
   const noArm = (tag: unknown) => new XdrError('BAD_DISCRIMINANT', `no arm for discriminant ${String(tag)}`);
-  const compiled = compileUnion(discriminant, table as Map<number, CompilableType>, fallback, fail, noArm, badValue);
-  if (compiled !== undefined) return { name, ...compiled, minSize: min } as XdrType<UnionValue<A, D>>;
-  return {
+  const interpreted: XdrType<UnionValue<A, D>> = {
     name,
     encode(w, v) {
       const start = w.offset;
@@ -427,8 +429,7 @@ export function union<const A extends Record<number, AnyXdrType>, D extends AnyX
         arm.encode(w, v.value);
       } catch (error) {
         w.offset = start;
-        if (error instanceof XdrError) throw error.inType(name);
-        throw error;
+        throw fail(error);
       }
     },
     decode(r) {
@@ -436,20 +437,26 @@ export function union<const A extends Record<number, AnyXdrType>, D extends AnyX
         const tag = discriminant.decode(r);
         return { tag, value: armFor(tag).decode(r) } as UnionValue<A, D>;
       } catch (error) {
-        if (error instanceof XdrError) throw error.inType(name);
-        throw error;
+        throw fail(error);
       }
     },
     encodingLength(v) {
       try {
         return discriminant.encodingLength(v.tag as number) + armFor(v.tag as number).encodingLength(v.value);
       } catch (error) {
-        if (error instanceof XdrError) throw error.inType(name);
-        throw error;
+        throw fail(error);
       }
     },
     minSize: min,
   };
+  const plan: Plan = {
+    kind: 'union',
+    discriminant: discriminant as PlannedType,
+    arms: table as Map<number, PlannedType>,
+    fallback: fallback as PlannedType | undefined,
+  };
+  const compiled = compile(plan, interpreted as PlannedType);
+  return { ...interpreted, ...compiled, ...{ plan } } as XdrType<UnionValue<A, D>>;
 }
 
 /** Encode one value into fresh bytes. */
