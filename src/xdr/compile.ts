@@ -223,9 +223,30 @@ class Generator {
         const v = this.temp();
         out.push(`const ${v} = ${value};`);
         out.push(`if (typeof ${v} !== 'object' || ${v} === null) throw 0;`);
+        // Runs of fixed-size fields: one ensure(), then writes at constant offsets from one base.
+        let run: number[] = [];
+        const flush = () => {
+          if (run.length === 0) return;
+          const size = run.reduce((n, i) => n + fixedSize(plan.codecs[i]!)!, 0);
+          const q = this.temp();
+          const view = this.temp();
+          out.push(`w.ensure(${size});`);
+          out.push(`const ${q} = w.base + w.offset, ${view} = w.view; w.offset += ${size};`);
+          let at = 0;
+          for (const i of run) {
+            this.encodeFixed(plan.codecs[i]!, `${v}[${JSON.stringify(plan.keys[i])}]`, view, q, at, out);
+            at += fixedSize(plan.codecs[i]!)!;
+          }
+          run = [];
+        };
         plan.codecs.forEach((field, i) => {
-          this.encode(field, `${v}[${JSON.stringify(plan.keys[i])}]`, out);
+          if (fixedSize(field) !== undefined) run.push(i);
+          else {
+            flush();
+            this.encode(field, `${v}[${JSON.stringify(plan.keys[i])}]`, out);
+          }
         });
+        flush();
         return;
       }
       case 'union': {
@@ -251,6 +272,46 @@ class Generator {
         out.push('}');
         return;
       }
+    }
+  }
+
+  /**
+   * Statements that check `value` and write it as the fixed-size `codec` at `q + at` of DataView `view` (room
+   * already made). Anything unusual (a number for a hyper, say) throws 0 and leaves it to the interpreted codec.
+   */
+  encodeFixed(codec: PlannedType, value: string, view: string, q: string, at: number, out: string[]): void {
+    const plan = codec.plan!;
+    const where = `${q} + ${at}`;
+    if (plan.kind === 'void') return;
+    const v = this.temp();
+    out.push(`const ${v} = ${value};`);
+    switch (plan.kind) {
+      case 'primitive': {
+        const test = FIXED_TEST[plan.inline]!(v);
+        out.push(`if (!(${test})) throw 0;`);
+        if (plan.inline === 'Bool') out.push(`${view}.setUint32(${where}, ${v} ? 1 : 0);`);
+        else out.push(`${view}.set${VIEW_GETTER[plan.inline]}(${where}, ${v});`);
+        return;
+      }
+      case 'enum': {
+        const table = this.dep(plan.table);
+        out.push(
+          `if (typeof ${v} !== 'number' || !(${v} >= 0 && ${v} < ${plan.table.length} && ${table}[${v}] === 1)) throw 0;`,
+        );
+        out.push(`${view}.setInt32(${where}, ${v});`);
+        return;
+      }
+      case 'struct': {
+        out.push(`if (typeof ${v} !== 'object' || ${v} === null) throw 0;`);
+        let offset = at;
+        plan.codecs.forEach((field, i) => {
+          this.encodeFixed(field, `${v}[${JSON.stringify(plan.keys[i])}]`, view, q, offset, out);
+          offset += fixedSize(field)!;
+        });
+        return;
+      }
+      case 'union':
+        throw new Error('a union has no fixed size');
     }
   }
 
@@ -312,6 +373,17 @@ const VIEW_GETTER: Record<string, string> = {
   UnsignedHyper: 'BigUint64',
   Float: 'Float32',
   Double: 'Float64',
+};
+
+/** The value check, per primitive, that lets the generated code write it without the writer's own checks. */
+const FIXED_TEST: Record<string, (v: string) => string> = {
+  Int: (v) => `typeof ${v} === 'number' && (${v} | 0) === ${v}`,
+  UnsignedInt: (v) => `typeof ${v} === 'number' && ${v} >>> 0 === ${v}`,
+  Hyper: (v) => `typeof ${v} === 'bigint' && ${v} >= -0x8000000000000000n && ${v} <= 0x7fffffffffffffffn`,
+  UnsignedHyper: (v) => `typeof ${v} === 'bigint' && ${v} >= 0n && ${v} <= 0xffffffffffffffffn`,
+  Float: (v) => `typeof ${v} === 'number'`,
+  Double: (v) => `typeof ${v} === 'number'`,
+  Bool: (v) => `typeof ${v} === 'boolean'`,
 };
 
 /** Encoded size when every value of `codec` has the same size and the generator can read it in place. */
