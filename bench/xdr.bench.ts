@@ -451,7 +451,8 @@ function jsonPackEncode(v: Payload): Uint8Array {
 
 // ---- run
 
-const ROUNDS = 3;
+const ROUNDS = 5;
+const SAMPLING = { min_cpu_time: 200e6 }; // ns of samples per measurement (mitata's default is 642e6)
 
 function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
@@ -490,23 +491,25 @@ export async function run(): Promise<void> {
     if (encoded !== hex(bytes)) throw new Error(`${name} encodes ${encoded}, expected ${hex(bytes)}`);
   }
 
-  // Several interleaved rounds, best round kept per codec: on a shared machine, a neighbour's burst of work then
-  // lowers one round of one codec rather than the ratio.
+  // Several short interleaved rounds, the median sample of each, the best round kept per codec: on a shared
+  // machine a neighbour's burst of work then lowers one round of one codec rather than the ratios.
   const opsPerSecond: Record<string, { decode: number; encode: number }> = {};
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, coder] of Object.entries(coders)) {
-      const decode = await measure(() => do_not_optimize(coder.decode()));
-      const encode = await measure(() => do_not_optimize(coder.encode()));
+      const decode = await measure(() => do_not_optimize(coder.decode()), SAMPLING);
+      const encode = await measure(() => do_not_optimize(coder.encode()), SAMPLING);
       const best = opsPerSecond[name] ?? { decode: 0, encode: 0 };
       opsPerSecond[name] = {
-        decode: Math.max(best.decode, 1e9 / decode.avg),
-        encode: Math.max(best.encode, 1e9 / encode.avg),
+        decode: Math.max(best.decode, 1e9 / decode.p50),
+        encode: Math.max(best.encode, 1e9 / encode.p50),
       };
     }
   }
 
   const format = (n: number) => Math.round(n).toLocaleString('en-US').padStart(12);
-  const lines = [`payload: RPC reply header + GETATTR3res (fattr3), ${bytes.length} bytes; best of ${ROUNDS} rounds`];
+  const lines = [
+    `payload: RPC reply header + GETATTR3res (fattr3), ${bytes.length} bytes; median ns/op, best of ${ROUNDS} rounds`,
+  ];
   lines.push(`${'codec'.padEnd(32)}${'decode ops/s'.padStart(12)}  ${'encode ops/s'.padStart(12)}`);
   for (const [name, r] of Object.entries(opsPerSecond)) {
     const label = name === 'combinators' || name === 'hand-written' ? `nfsprobe (${name})` : name;

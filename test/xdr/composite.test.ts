@@ -4,9 +4,11 @@ import t from 'tap';
 import {
   array,
   bool,
+  double,
   enumeration,
   fixedArray,
   fixedOpaque,
+  float,
   hyper,
   int,
   linkedList,
@@ -227,6 +229,46 @@ for (const compiled of [true, false]) {
       t.same(
         codeOf(() => decode(point, fromHex(''))),
         { code: 'SHORT_BUFFER', path: 'point.x' },
+      );
+      t.end();
+    });
+
+    t.test('a fixed-size struct of every primitive; numbers for hypers', (t) => {
+      const all = struct('all', [
+        ['i', int],
+        ['u', uint],
+        ['b', bool],
+        ['h', hyper],
+        ['uh', uhyper],
+        ['f', float],
+        ['d', double],
+        ['k', filekind],
+        ['p', point],
+        ['v', xdrVoid],
+      ]);
+      t.equal(all.minSize, 4 + 4 + 4 + 8 + 8 + 4 + 8 + 4 + 8);
+      const value = { i: -2, u: 3, b: true, h: -5n, uh: 6n, f: 0.5, d: -0.25, k: 1, p: { x: 7, y: -8 }, v: undefined };
+      checkCodec(
+        t,
+        all,
+        value as never,
+        `fffffffe 00000003 00000001           # int -2, unsigned int 3, bool TRUE
+         fffffffffffffffb 0000000000000006    # hyper -5, unsigned hyper 6
+         3f000000 bfd0000000000000            # float 0.5, double -0.25
+         00000001 00000007 fffffff8           # filekind DATA, point {7, -8}`,
+      );
+      // Safe-integer numbers for hypers take the interpreted path and give the same bytes.
+      t.same(encode(all, { ...value, h: -5, uh: 6 } as never), encode(all, value as never));
+      t.same(
+        codeOf(() => decode(all, fromHex(`00000000 00000000 00000002 ${'00'.repeat(40)}`))),
+        {
+          code: 'BAD_BOOL',
+          path: 'all.b',
+        },
+      );
+      t.same(
+        codeOf(() => decode(all, fromHex('00000000'))),
+        { code: 'SHORT_BUFFER', path: 'all.u' },
       );
       t.end();
     });
