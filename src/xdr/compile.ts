@@ -80,7 +80,7 @@ class Generator {
     const plan = codec.plan;
     if (plan === undefined) return undefined;
     if (plan.kind === 'struct' || plan.kind === 'union') {
-      if (this.budget <= 0) return undefined;
+      if (this.budget <= 0 || !planIsCompilable(plan)) return undefined;
       this.budget--;
     }
     return plan;

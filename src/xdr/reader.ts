@@ -35,7 +35,7 @@ function wholeBufferView(buffer: ArrayBufferLike): DataView {
  */
 export class XdrReader {
   readonly bytes: Uint8Array;
-  /** DataView over the whole underlying ArrayBuffer; index it with `base + offset`. */
+  /** DataView over the whole underlying ArrayBuffer; index it with `base + offset`. (compile.ts reads `data`/`base`.) */
   private readonly data: DataView;
   /** `bytes.byteOffset`: where `bytes[0]` sits in `data`. */
   private readonly base: number;

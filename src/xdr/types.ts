@@ -164,12 +164,16 @@ function utf8Length(s: string): number {
   return n;
 }
 
-/** `string<max>` as a JavaScript string (UTF-8 on the wire; max counts bytes). */
-export function string(max = 0xffffffff): XdrType<string> {
+/**
+ * `string<max>` as a JavaScript string (UTF-8 on the wire; max counts bytes). By default invalid UTF-8 decodes to
+ * U+FFFD, which is lossy: such a string may not re-encode to the same bytes or even within `max` (each U+FFFD is
+ * three bytes). Pass `strictUtf8` to refuse it (BAD_STRING), or use `stringBytes` to keep the exact bytes.
+ */
+export function string(max = 0xffffffff, strictUtf8 = false): XdrType<string> {
   return type(
     max === 0xffffffff ? 'string<>' : `string<${max}>`,
     (w, v) => w.writeString(v, max),
-    (r) => r.readString(max),
+    (r) => r.readString(max, strictUtf8),
     (v) => 4 + paddedLength(utf8Length(v)),
   );
 }

@@ -25,7 +25,10 @@ const MIN_REFILL = 8192;
 export class XdrWriter {
   private buffer: Uint8Array;
   private view: DataView;
-  /** Where the current message starts in `buffer`; everything before it belongs to earlier finish() results. */
+  /**
+   * Where the current message starts in `buffer`; everything before it belongs to earlier finish() results.
+   * (Generated encoders in compile.ts use `base`, `view` and `ensure()` directly.)
+   */
   private base = 0;
   /** Bytes written so far (in the current message). */
   offset = 0;

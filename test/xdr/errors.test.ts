@@ -55,6 +55,7 @@ const decodeCases: [string, () => unknown, XdrErrorCode][] = [
     () => new XdrReader(fromHex('00000002 c328 0000')).readString(8, true), // c3 followed by a non-continuation byte
     'BAD_STRING',
   ],
+  ['strict UTF-8 string type', () => decode(string(8, true), fromHex('00000001 ff000000')), 'BAD_STRING'],
   ['skip backwards', () => new XdrReader(new Uint8Array(8), 4).skip(-4), 'SHORT_BUFFER'],
   ['sub-reader past the end', () => new XdrReader(new Uint8Array(8)).subReader(12), 'SHORT_BUFFER'],
   ['reader window outside the buffer', () => new XdrReader(new Uint8Array(8), 4, 12), 'OUT_OF_RANGE'],

@@ -122,8 +122,10 @@ t.test('string (4.11): UTF-8 on the wire, max counts bytes', (t) => {
   const long = 'ä'.repeat(100); // non-ASCII, longer than the ASCII fast path
   checkCodec(t, string(200), long);
   checkCodec(t, string(), 'x'.repeat(65)); // ASCII, longer than the fast path
-  // Invalid UTF-8 decodes with U+FFFD by default.
+  // Invalid UTF-8 decodes with U+FFFD by default (lossy: it re-encodes as 3 bytes, over a max of 2).
   t.equal(new XdrReader(fromHex('00000001 ff000000')).readString(), '\ufffd');
+  t.equal(decode(string(2), fromHex('00000002 ffff0000')), '\ufffd\ufffd');
+  checkCodec(t, string(8, true), 'ok', '00000002 6f6b0000');
   t.end();
 });
 
