@@ -364,10 +364,15 @@ export class XdrWriter {
 
   private writePadded(bytes: Uint8Array): void {
     const length = bytes.length;
-    this.ensure(length + 3);
-    this.buffer.set(bytes, this.base + this.offset);
-    this.offset += length;
-    this.writeZeros((4 - (length & 3)) & 3);
+    const padded = length + ((4 - (length & 3)) & 3);
+    this.ensure(padded);
+    const buffer = this.buffer;
+    const at = this.base + this.offset;
+    // Small items (verifiers, file handles, names) copy faster by hand than through TypedArray.set.
+    if (length <= 32) for (let i = 0; i < length; i++) buffer[at + i] = bytes[i]!;
+    else buffer.set(bytes, at);
+    for (let i = length; i < padded; i++) buffer[at + i] = 0;
+    this.offset += padded;
   }
 
   private writeZeros(n: number): void {
