@@ -21,5 +21,6 @@ export {
   newEncodeDev,
 } from './knfsd.js';
 export { DecodedFileHandle } from './result.js';
+export { parseFileHandleHex, parseFileHandleWords } from './text.js';
 export * from './types.js';
 export { decodeCelerra, decodeDcache, decodeGluster, decodeOntap, decodeOntapGx, decodeSvr4 } from './vendors.js';
