@@ -110,21 +110,35 @@ export function decodeGanesha(
     reasons.push(`the handle's byte-order flag overrides the --byte-order hint (${hint})`);
   }
   const vfs = decodeVfsPart(b, GANESHA_HEADER_LENGTH, end, le);
-  const base = {
-    version: GANESHA_FH_VERSION,
-    flags,
-    pnfsDataServer: (flags & FILE_HANDLE_V4_FLAG_DS) !== 0,
-    fsalBigEndian,
-    fsLength,
-  };
+  const pnfsDataServer = (flags & FILE_HANDLE_V4_FLAG_DS) !== 0;
   let details: GaneshaDetails;
   if (vfs === undefined) {
     if (confidence === 'high') confidence = 'medium';
     reasons.push('the FSAL part is not FSAL_VFS; kept raw');
-    details = { ...base, fsal: 'unknown', fsalRaw: hexOf(b, GANESHA_HEADER_LENGTH, end), padding };
+    details = {
+      version: GANESHA_FH_VERSION,
+      flags,
+      pnfsDataServer,
+      fsalBigEndian,
+      fsLength,
+      fsal: 'unknown',
+      fsalRaw: hexOf(b, GANESHA_HEADER_LENGTH, end),
+      padding,
+    };
     return new DecodedFileHandle(b, 'ganesha', confidence, reasons, undefined, undefined, exportId, undefined, details);
   }
-  details = { ...base, fsal: 'vfs', vfsFlags: vfs.vfsFlags, dummy: vfs.dummy, handleType: vfs.handleType, padding };
+  details = {
+    version: GANESHA_FH_VERSION,
+    flags,
+    pnfsDataServer,
+    fsalBigEndian,
+    fsLength,
+    fsal: 'vfs',
+    vfsFlags: vfs.vfsFlags,
+    dummy: vfs.dummy,
+    handleType: vfs.handleType,
+    padding,
+  };
   if (vfs.fits) {
     reasons.push(
       vfs.dummy
