@@ -94,6 +94,16 @@ const FIELDS = [
   'nfs.fh.dc.exportid',
   'nfs.fh.dc.type',
   'nfs.fh.dc.opaque',
+  'nfs.fh.obj.inode',
+  'nfs.fh.obj.gen',
+  'nfs.fh.ex.fsid',
+  'nfs.fh.ex.inode',
+  'nfs.fh.xfn.generation',
+  'nfs.fh.mount.fileid',
+  'nfs.fh.fileid',
+  'nfs.fh.generation',
+  'nfs.fh.fsid',
+  'nfs.fh.export.fileid',
 ] as const;
 type Row = Record<(typeof FIELDS)[number], string>;
 
@@ -232,6 +242,79 @@ t.test('Wireshark agrees with decodeFileHandle', async (t) => {
         },
       },
     ];
+  const celerraObject = (inode: number) => [
+    ...u32(0x55, 'le'),
+    ...u16(1, 'le'),
+    ...u16(2, 'le'),
+    ...u32(inode, 'le'),
+    ...u32(9, 'le'),
+  ];
+  const svr4Fid = (inode: number, gen: number) => [...u16(10, 'be'), 0, 0, ...u32(inode, 'be'), ...u32(gen, 'be')];
+  all.push(
+    {
+      name: 'EMC Celerra/VNX NFSv3',
+      decoder: 'celerra_vnx',
+      bytes: concat(celerraObject(1234), celerraObject(2)),
+      check: (h, r, tt) => {
+        tt.equal(r['nfs.fh.obj.inode'], String(h.fileid?.inode), 'object inode');
+        tt.equal(r['nfs.fh.obj.gen'], String(h.fileid?.generation), 'object generation');
+        tt.equal(r['nfs.fh.ex.fsid'], String(h.fsid?.number), 'export fsid');
+        tt.equal(r['nfs.fh.ex.inode'], String(h.fsid?.exportInode), 'export inode');
+      },
+    },
+    {
+      name: 'SVR4',
+      decoder: 'svr4',
+      bytes: concat(u32((7 << 18) | 3, 'be'), u32(5, 'be'), svr4Fid(2748, 11), svr4Fid(7, 12)),
+      check: (h, r, tt) => {
+        // Wireshark 4.0's nfs.fh.fsid.major field applies a 16-bit mask (its summary line says 7,3): not compared.
+        tt.equal(r['nfs.fh.fsid.minor'], String(h.fsid?.minor), 'fsid minor');
+        tt.equal(r['nfs.fh.fn.inode'], String(h.fileid?.inode), 'inode');
+        tt.equal(r['nfs.fh.fn.generation'], String(h.fileid?.generation), 'generation');
+        tt.equal(r['nfs.fh.xfn.inode'], String(h.fsid?.exportInode), 'export inode');
+        tt.equal(
+          r['nfs.fh.xfn.generation'],
+          h.format === 'svr4' ? String(h.details.exportGeneration) : '',
+          'export generation',
+        );
+      },
+    },
+    {
+      name: 'NetApp ONTAP 7-mode NFSv3',
+      decoder: 'ontap_v3',
+      bytes: concat(
+        u32(64, 'le'),
+        u32(1, 'le'),
+        u16(0, 'le'),
+        [0, 0],
+        u32(1000, 'le'),
+        u32(5, 'le'),
+        u32(0x01020304, 'le'),
+        u32(64, 'le'),
+        [1, 0, 0, 0],
+      ),
+      check: (h, r, tt) => {
+        const d = h.format === 'ontap-v3' ? h.details : undefined;
+        tt.equal(r['nfs.fh.mount.fileid'], String(d?.mountInode), 'mount inode');
+        tt.equal(r['nfs.fh.export.fileid'], String(d?.exportInode), 'export inode');
+        tt.equal(
+          r['nfs.fh.generation'],
+          `0x${(d?.fileGeneration ?? 0).toString(16).padStart(8, '0')}`,
+          'file generation',
+        );
+        tt.equal(r['nfs.fh.fsid'], String(d?.fsidValue), 'fsid');
+        // Known disagreement: Wireshark 4.0 reads this one field big-endian in ONTAP v3 (its v4 decoder reads the
+        // same field little-endian, like every other ONTAP field). We keep little-endian; the test pins the
+        // difference so a Wireshark change is noticed.
+        tt.equal(
+          r['nfs.fh.fileid'],
+          String(Buffer.from(h.bytes.subarray(12, 16)).readUInt32BE(0)),
+          'file inode, Wireshark: BE',
+        );
+        tt.equal(h.fileid?.inode, 1000, 'file inode, nfsprobe: LE');
+      },
+    },
+  );
   const dir = mkdtempSync(join(tmpdir(), 'nfsprobe-fh-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   for (const c of all) {
