@@ -22,7 +22,19 @@ import { action } from '../run.js';
 export function fhGroup(program: Command): Command {
   const existing = program.commands.find((c) => c.name() === 'fh');
   if (existing !== undefined) return existing;
-  return program.command('fh').description('NFS filehandles: decode them, say what must match on an HA standby');
+  const group = program.command('fh').description('NFS filehandles: decode them, say what must match on an HA standby');
+  // `nfsprobe fh` alone is not a command: show the group's help on stderr and exit 2; a misspelt subcommand is a
+  // one-line usage error naming the real ones.
+  group.allowExcessArguments(true).action(
+    action(async (output: Output) => {
+      const name = group.args[0];
+      const known = group.commands.map((c) => c.name());
+      if (name !== undefined) throw new UsageError(`unknown command 'fh ${name}' (one of: ${known.join(', ')})`);
+      output.err.write(group.helpInformation());
+      return 2;
+    }),
+  );
+  return group;
 }
 
 interface DecodeFlags {
