@@ -22,6 +22,7 @@ t.test('the real ganesha 4.3 handle from the spec', async (t) => {
   t.equal(h.deviceBased, false, 'an ext4 f_fsid is UUID-derived');
   t.match(h.notes.join(' '), /Export_Id 1/);
   t.match(h.notes.join(' '), /Filesystem_id/);
+  t.match(h.notes.join(' '), /703f28e4c519119b/, 'the fsid as `stat -f -c %i` prints it (the spec value)');
 });
 
 const INO32 = [...u32(1450067, 'le'), ...u32(7, 'le')];

@@ -10,6 +10,7 @@ import {
   isFileHandleFormat,
   parseFileHandleHex,
   parseFileHandleWords,
+  statfsFsidText,
 } from '../../nfs/index.js';
 import { UsageError } from '../errors.js';
 import { type Output, paint, printJson, table } from '../output.js';
@@ -137,7 +138,9 @@ export function describeFsid(fsid: Fsid): string {
     parts.push(
       DEVICE_FSIDS.has(fsid.name)
         ? `device ${fsid.major}:${fsid.minor ?? 0}`
-        : `value ${fsid.major}${fsid.minor === undefined ? '' : `.${fsid.minor}`} (${fsid.raw})`,
+        : fsid.name === 'FSID_TWO_UINT32'
+          ? `f_fsid ${statfsFsidText(fsid)} (as \`stat -f -c %i\` prints it)`
+          : `value ${fsid.major.toString(16)}${fsid.minor === undefined ? '' : `:${fsid.minor.toString(16)}`} (hex)`,
     );
   }
   if (fsid.number !== undefined) parts.push(`number ${fsid.number}`);
@@ -171,6 +174,14 @@ export function describeFileId(fileid: FileId): string {
   return parts.join(', ');
 }
 
+/** Format-specific fields as `name=value`, nested objects as compact JSON. */
+export function describeDetails(details: Record<string, unknown>): string {
+  return Object.entries(details)
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => `${key}=${typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
+    .join(', ');
+}
+
 function verdict(output: Output, h: FileHandle): string {
   if (h.format === 'unknown') return paint(output.out, 'yellow', 'unknown layout: compare handles from both servers');
   if (h.deviceBased) {
@@ -201,7 +212,8 @@ function describeHandle(output: Output, h: FileHandle, index: number, count: num
   if (h.fsid !== undefined) rows.push(['fsid', describeFsid(h.fsid)]);
   if (h.fileid !== undefined) rows.push(['fileid', describeFileId(h.fileid)]);
   if (h.byteOrder !== undefined) rows.push(['byte order', h.byteOrder === 'le' ? 'little-endian' : 'big-endian']);
-  if (h.format === 'knfsd' && h.details.mac !== undefined) rows.push(['mac', h.details.mac]);
+  const details = describeDetails(h.details as Record<string, unknown>);
+  if (details !== '') rows.push(['details', details]);
   rows.push(['HA', verdict(output, h)]);
   h.notes.forEach((note, i) => {
     rows.push([i === 0 ? 'notes' : '', `- ${note}`]);

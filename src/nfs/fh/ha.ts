@@ -19,6 +19,12 @@ export function ganeshaFsidLooksLikeDevice(fsid: Fsid): boolean {
   return (minor === 0 && major < 0x1000_0000) || (major < 0x1000 && minor < 0x10_0000);
 }
 
+/** A ganesha FSID_TWO_UINT32 the way `stat -f -c %i` prints f_fsid: both words as 8 hex digits each. */
+export function statfsFsidText(fsid: Fsid): string {
+  const word = (v: number | bigint | undefined) => (v ?? 0).toString(16).padStart(8, '0');
+  return `${word(fsid.major)}${word(fsid.minor)}`;
+}
+
 export function isDeviceBased(format: FileHandleFormat, fsid: Fsid | undefined): boolean {
   if (format === 'knfsd-v0') return true;
   if (fsid?.type === undefined) return false;
@@ -138,10 +144,10 @@ function ganeshaNotes(h: FileHandle & { format: 'ganesha' }): string[] {
   } else if (fsid?.type === 4) {
     notes.push(
       h.deviceBased
-        ? `The fsid ${fsid.raw} (statfs f_fsid) looks like a device number (XFS, or a filesystem without f_fsid): ` +
+        ? `The fsid ${statfsFsidText(fsid)} (statfs f_fsid) looks like a device number (XFS, or a filesystem without f_fsid): ` +
             'the standby must see the same device.'
-        : `The fsid ${fsid.raw} comes from statfs f_fsid (UUID-derived on ext4/btrfs): the standby must mount the ` +
-            'same filesystem.',
+        : `The fsid ${statfsFsidText(fsid)} comes from statfs f_fsid (\`stat -f -c %i PATH\`, UUID-derived on ` +
+            'ext4/btrfs): the standby must mount the same filesystem.',
       PIN_GANESHA,
     );
   } else if (fsid?.type === 3) {

@@ -10,7 +10,7 @@ export { decodeFileHandle, isFileHandleFormat, MAX_FILE_HANDLE_LENGTH } from './
 export { FileHandleError, type FileHandleErrorCode } from './errors.js';
 export { decodeFileId, fileIdLengths, fileIdName } from './fileid.js';
 export { decodeGanesha, decodeGaneshaFsid, GANESHA_FSID_NAMES } from './ganesha.js';
-export { haNotes, isDeviceBased } from './ha.js';
+export { ganeshaFsidLooksLikeDevice, haNotes, isDeviceBased, statfsFsidText } from './ha.js';
 export {
   decodeKnfsd,
   decodeKnfsdFsid,
