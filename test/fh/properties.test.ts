@@ -2,7 +2,8 @@
 // rarely earn `high` confidence (measured, with fixed seeds).
 import fc from 'fast-check';
 import t from 'tap';
-import { decodeFileHandle, FileHandleError } from '../../src/nfs/index.js';
+import { decodeFileHandle, FileHandleError, newEncodeDev } from '../../src/nfs/index.js';
+import { knfsdV1, u16, u32, u64 } from './encode.js';
 
 function decodeOrCode(bytes: Uint8Array): string {
   try {
@@ -127,4 +128,61 @@ t.test('random bytes rarely get high confidence (measured)', async (t) => {
   t.comment(`high confidence with a real knfsd header and random rest: ${(headedFraction * 100).toFixed(3)}%`);
   t.ok(headedFraction > 0, 'the adversarial sample does reach the knfsd decoder');
   t.ok(headedFraction <= 0.02, `header + random high fraction ${headedFraction} <= 2%`);
+});
+
+t.test('structured knfsd handles: encode -> decode recovers every field', async (t) => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 0, max: 7 }),
+      fc.constantFrom(0x00, 0x01, 0x02, 0x81),
+      fc.integer({ min: 1, max: 0xffff_ffff }),
+      fc.integer({ min: 0, max: 0xffff_ffff }),
+      fc.integer({ min: 0, max: 0xfff }),
+      fc.integer({ min: 0, max: 0xfffff }),
+      fc.bigInt({ min: 1n, max: 0xffff_ffff_ffff_ffffn }),
+      fc.constantFrom('le' as const, 'be' as const),
+      (fsidType, fileType, inode, generation, major, minor, inode64, order) => {
+        const uuid = Array.from({ length: 16 }, (_, i) => (inode + i) & 0xff);
+        const fsidBytes = [
+          [...u16(major & 0xffff, 'be'), ...u16(minor & 0xffff, 'be'), ...u32(inode, order)],
+          u32(inode, order),
+          [...u32(major, 'be'), ...u32(minor, 'be'), ...u32(inode, order)],
+          [...u32(newEncodeDev(major, minor), order), ...u32(inode, order)],
+          [...u32(inode, order), ...uuid.slice(0, 4)],
+          uuid.slice(0, 8),
+          uuid,
+          [...u64(inode64, order), ...uuid],
+        ][fsidType]!;
+        const fileBytes =
+          fileType === 0
+            ? []
+            : fileType === 1
+              ? [...u32(inode, order), ...u32(generation, order)]
+              : fileType === 2
+                ? [...u32(inode, order), ...u32(generation, order), ...u32(inode, order), ...u32(generation, order)]
+                : [...u64(inode64, order), ...u32(generation, order)];
+        const h = decodeFileHandle(knfsdV1(fsidType, fileType, fsidBytes, fileBytes), { byteOrder: order });
+        if (h.format !== 'knfsd' || h.fsid?.type !== fsidType || h.fileid?.type !== fileType) return false;
+        const f = h.fsid;
+        const fsidOk = [
+          f.major === (major & 0xffff) && f.minor === (minor & 0xffff) && f.exportInode === inode,
+          f.number === inode,
+          f.major === major && f.minor === minor && f.exportInode === inode,
+          f.major === major && f.minor === minor && f.exportInode === inode,
+          f.exportInode === inode,
+          f.uuid?.length === 16,
+          f.uuid?.length === 36,
+          f.exportInode === inode64,
+        ][fsidType];
+        const fileOk =
+          fileType === 0 ||
+          (fileType === 0x81
+            ? h.fileid.inode === inode64 && h.fileid.generation === generation
+            : h.fileid.inode === inode && h.fileid.generation === generation);
+        return fsidOk === true && fileOk;
+      },
+    ),
+    { seed: 99, numRuns: 3000 },
+  );
+  t.pass('3000 generated handles decode to the fields they were built from');
 });
