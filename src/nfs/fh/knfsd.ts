@@ -3,7 +3,7 @@
 import { allZero, hexOf, u16be, u32, u32be, u32le, u64, uuidAt } from './bytes.js';
 import { decodeFileId, fileIdFits, fileIdLengths, fileIdName, inodeFields } from './fileid.js';
 import { DecodedFileHandle } from './result.js';
-import type { ByteOrder, Confidence, FileId, Fsid, KnfsdFileHandle, KnfsdV0FileHandle } from './types.js';
+import type { ByteOrder, Confidence, FileId, Fsid, KnfsdDetails, KnfsdFileHandle, KnfsdV0FileHandle } from './types.js';
 
 export const FSID_DEV = 0;
 export const FSID_NUM = 1;
@@ -42,31 +42,96 @@ export function newEncodeDev(major: number, minor: number): number {
   return ((minor & 0xff) | (major << 8) | ((minor & ~0xff) << 12)) >>> 0;
 }
 
+/**
+ * The fsid of a v1 handle. One shape for all eight types (absent fields are undefined, omitted in JSON); `raw` is
+ * computed on first use because most decodes never print it.
+ */
+class KnfsdFsid implements Fsid {
+  readonly type: number;
+  readonly name: string;
+  readonly major: number | undefined;
+  readonly minor: number | undefined;
+  readonly exportInode: number | bigint | undefined;
+  readonly number: number | undefined;
+  readonly uuid: string | undefined;
+  readonly #bytes: Uint8Array;
+  #raw: string | undefined;
+
+  constructor(b: Uint8Array, type: number, le: boolean) {
+    this.type = type;
+    this.name = FSID_NAMES[type]!;
+    this.#bytes = b;
+    this.#raw = undefined;
+    let major: number | undefined;
+    let minor: number | undefined;
+    let exportInode: number | bigint | undefined;
+    let number: number | undefined;
+    let uuid: string | undefined;
+    switch (type) {
+      case FSID_DEV:
+        // htonl(MAJOR << 16 | MINOR), then the export root's inode number in host order.
+        major = u16be(b, 4);
+        minor = u16be(b, 6);
+        exportInode = u32(b, 8, le);
+        break;
+      case FSID_NUM:
+        number = u32(b, 4, le);
+        break;
+      case FSID_MAJOR_MINOR:
+        major = u32be(b, 4);
+        minor = u32be(b, 8);
+        exportInode = u32(b, 12, le);
+        break;
+      case FSID_ENCODE_DEV: {
+        const dev = u32(b, 4, le);
+        major = (dev & 0xfff00) >>> 8;
+        minor = (dev & 0xff) | ((dev >>> 12) & 0xfff00);
+        exportInode = u32(b, 8, le);
+        break;
+      }
+      case FSID_UUID4_INUM:
+        exportInode = u32(b, 4, le);
+        uuid = hexOf(b, 8, 12);
+        break;
+      case FSID_UUID8:
+        uuid = hexOf(b, 4, 12);
+        break;
+      case FSID_UUID16:
+        uuid = uuidAt(b, 4);
+        break;
+      default:
+        exportInode = u64(b, 4, le);
+        uuid = uuidAt(b, 12);
+    }
+    this.major = major;
+    this.minor = minor;
+    this.exportInode = exportInode;
+    this.number = number;
+    this.uuid = uuid;
+  }
+
+  get raw(): string {
+    if (this.#raw === undefined) this.#raw = hexOf(this.#bytes, 4, 4 + FSID_LENGTHS[this.type]!);
+    return this.#raw;
+  }
+
+  toJSON(): Fsid {
+    return {
+      type: this.type,
+      name: this.name,
+      major: this.major,
+      minor: this.minor,
+      exportInode: this.exportInode,
+      number: this.number,
+      uuid: this.uuid,
+      raw: this.raw,
+    };
+  }
+}
+
 /** Decode the fsid of a v1 handle (it starts at byte 4). The caller checked the length. */
 export function decodeKnfsdFsid(b: Uint8Array, type: number, le: boolean): Fsid {
-  const name = FSID_NAMES[type]!;
-  const raw = hexOf(b, 4, 4 + FSID_LENGTHS[type]!);
-  switch (type) {
-    case FSID_DEV:
-      // htonl(MAJOR << 16 | MINOR), then the export root's inode number in host order.
-      return { type, name, major: u16be(b, 4), minor: u16be(b, 6), exportInode: u32(b, 8, le), raw };
-    case FSID_NUM:
-      return { type, name, number: u32(b, 4, le), raw };
-    case FSID_MAJOR_MINOR:
-      return { type, name, major: u32be(b, 4), minor: u32be(b, 8), exportInode: u32(b, 12, le), raw };
-    case FSID_ENCODE_DEV: {
-      const { major, minor } = newDecodeDev(u32(b, 4, le));
-      return { type, name, major, minor, exportInode: u32(b, 8, le), raw };
-    }
-    case FSID_UUID4_INUM:
-      return { type, name, exportInode: u32(b, 4, le), uuid: hexOf(b, 8, 12), raw };
-    case FSID_UUID8:
-      return { type, name, uuid: hexOf(b, 4, 12), raw };
-    case FSID_UUID16:
-      return { type, name, uuid: uuidAt(b, 4), raw };
-    default:
-      return { type, name, exportInode: u64(b, 4, le), uuid: uuidAt(b, 12), raw };
-  }
+  return new KnfsdFsid(b, type, le);
 }
 
 /** `[offset, size]` of the host-order fields of each fsid type that hold inode numbers or small values. */
@@ -100,6 +165,23 @@ function voteBigEndian(b: Uint8Array, fields: readonly (readonly [number, number
 }
 
 type FileIdFit = 'exact' | 'nfsv2' | 'mac' | 'none';
+
+const PLAIN_DETAILS: KnfsdDetails = Object.freeze({ version: 1, authType: 0 });
+const NFSV2_DETAILS: KnfsdDetails = Object.freeze({ version: 1, authType: 0, padding: 'nfsv2' });
+const COMMON_REASONS = new Map<number, readonly string[]>();
+
+/** The reasons every fitting handle of this fsid and fileid type shares (fileType -1: the fileid did not fit). */
+function commonReasons(fsidType: number, fileType: number): readonly string[] {
+  const key = fsidType * 512 + fileType + 1;
+  let reasons = COMMON_REASONS.get(key);
+  if (reasons === undefined) {
+    const list = ['version 1, auth type 0', FSID_REASONS[fsidType]!];
+    if (fileType >= 0) list.push(fitReason(fileType));
+    reasons = Object.freeze(list);
+    COMMON_REASONS.set(key, reasons);
+  }
+  return reasons;
+}
 
 const FSID_REASONS = FSID_NAMES.map((name, type) => `fsid type ${type} ${name} (${FSID_LENGTHS[type]} bytes)`);
 const FIT_REASONS = new Map<number, string>();
@@ -148,7 +230,8 @@ export function decodeKnfsd(b: Uint8Array, hint: ByteOrder | undefined, forced =
     }
   }
 
-  const reasons: string[] = ['version 1, auth type 0', FSID_REASONS[fsidType]!];
+  // Reasons beyond the common ones are rare: collect them only when needed, share the common arrays.
+  let extra: string[] | undefined;
   let confidence: Confidence = 'high';
   let le = hint !== 'be';
   if (hint === undefined) {
@@ -158,33 +241,34 @@ export function decodeKnfsd(b: Uint8Array, hint: ByteOrder | undefined, forced =
     if (vote > 0) {
       le = false;
       confidence = 'medium';
-      reasons.push('host-order fields read big-endian: the inode numbers only look plausible that way');
+      extra = ['host-order fields read big-endian: the inode numbers only look plausible that way'];
     }
   }
 
   const fsid = decodeKnfsdFsid(b, fsidType, le);
   let fileid: FileId;
-  let mac: string | undefined;
-  let padding: 'nfsv2' | undefined;
+  let details: KnfsdDetails = PLAIN_DETAILS;
   if (fit === 'none') {
     fileid = { type: fileType, name: fileIdName(fileType), raw: hexOf(b, fileStart, length) };
     confidence = 'low';
-    reasons.push(
+    extra ??= [];
+    extra.push(
       fileIdLengths(fileType) === undefined
         ? `fileid type 0x${fileType.toString(16).padStart(2, '0')} is not one nfsprobe knows; kept raw`
         : `fileid type ${fileIdName(fileType)} does not fit the remaining ${rest} bytes; kept raw`,
     );
-    if (length % 4 !== 0) reasons.push('length is not a multiple of 4, which knfsd never sends');
+    if (length % 4 !== 0) extra.push('length is not a multiple of 4, which knfsd never sends');
   } else {
     fileid = decodeFileId(b, fileStart, fileStart + fileLength, fileType, le);
-    reasons.push(fitReason(fileType));
     if (fit === 'nfsv2') {
-      padding = 'nfsv2';
-      reasons.push('32-byte NFSv2 handle with zero padding');
+      details = NFSV2_DETAILS;
+      extra ??= [];
+      extra.push('32-byte NFSv2 handle with zero padding');
     } else if (fit === 'mac') {
-      mac = hexOf(b, length - KNFSD_MAC_LENGTH, length);
+      details = { version: 1, authType: 0, mac: hexOf(b, length - KNFSD_MAC_LENGTH, length) };
       if (confidence === 'high') confidence = 'medium';
-      reasons.push('8 trailing bytes taken as the MAC of a signed filehandle');
+      extra ??= [];
+      extra.push('8 trailing bytes taken as the MAC of a signed filehandle');
     }
     if (
       fsid.exportInode === 0 ||
@@ -192,19 +276,17 @@ export function decodeKnfsd(b: Uint8Array, hint: ByteOrder | undefined, forced =
       (fsidType === FSID_DEV && fsid.major === 0 && fsid.minor === 0)
     ) {
       if (confidence === 'high') confidence = 'medium';
-      reasons.push('implausible fsid: export-root inode 0 or device 0:0');
+      extra ??= [];
+      extra.push('implausible fsid: export-root inode 0 or device 0:0');
     }
     if (fileid.inode === 0 || fileid.inode === 0n) {
       if (confidence === 'high') confidence = 'medium';
-      reasons.push('implausible fileid: inode 0');
+      extra ??= [];
+      extra.push('implausible fileid: inode 0');
     }
   }
-  const details =
-    padding === undefined && mac === undefined
-      ? { version: 1 as const, authType: 0 }
-      : mac === undefined
-        ? { version: 1 as const, authType: 0, padding }
-        : { version: 1 as const, authType: 0, mac };
+  const common = commonReasons(fsidType, fit === 'none' ? -1 : fileType);
+  const reasons = extra === undefined ? common : [...common, ...extra];
   return new DecodedFileHandle(b, 'knfsd', confidence, reasons, fsid, fileid, undefined, le ? 'le' : 'be', details);
 }
 
