@@ -1,4 +1,7 @@
 // Every subcommand registers itself here; one line each keeps merges trivial.
 import type { Command } from 'commander';
+import { register as registerFh } from './fh.js';
 
-export const commandModules: ((program: Command) => void)[] = [];
+export const commandModules: ((program: Command) => void)[] = [
+  registerFh, // fh decode (fh get joins the same group through fhGroup)
+];
