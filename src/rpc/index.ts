@@ -1,0 +1,5 @@
+// RFC 5531 / RFC 1833 — public surface of the rpc layer (imports only src/xdr).
+export * from './auth.js';
+export * from './errors.js';
+export * from './message.js';
+export * from './programs.js';
