@@ -3,3 +3,4 @@ export * from './auth.js';
 export * from './errors.js';
 export * from './message.js';
 export * from './programs.js';
+export * from './record.js';
