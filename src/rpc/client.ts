@@ -26,6 +26,8 @@ export interface RpcClientOptions {
   maxRecordSize?: number;
   /** TCP: split each call record into fragments of at most this many bytes (tests; default one fragment). */
   maxFragmentSize?: number;
+  /** TCP only: talk over this Unix stream socket instead of host:port (host and port then only label errors). */
+  path?: string;
 }
 
 /**
@@ -51,6 +53,9 @@ export class RpcClient {
   constructor(options: RpcClientOptions) {
     if (options.transport !== 'udp' && options.transport !== 'tcp') {
       throw new RpcError('BAD_ADDRESS', `unknown transport ${String(options.transport)}`);
+    }
+    if (options.path !== undefined && options.transport !== 'tcp') {
+      throw new RpcError('BAD_ADDRESS', 'a Unix socket path needs transport tcp');
     }
     if (!(Number.isInteger(options.port) && options.port > 0 && options.port < 65536)) {
       throw new RpcError('BAD_ADDRESS', `port ${options.port} is not in 1..65535`);
@@ -168,6 +173,7 @@ export class RpcClient {
       privilegedPort: this.options.privilegedPort,
       timeoutMs,
       signal,
+      ...(this.options.path === undefined ? {} : { path: this.options.path }),
     }).then(
       (socket) =>
         new RecordStream(

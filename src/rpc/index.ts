@@ -6,5 +6,7 @@ export * from './errors.js';
 export * from './message.js';
 export * from './programs.js';
 export * from './record.js';
+export * from './rpcbind.js';
+export * from './server.js';
 export * from './tcp.js';
 export * from './udp.js';

@@ -13,6 +13,8 @@ export interface TcpConnectOptions {
   privilegedPort?: boolean;
   timeoutMs: number;
   signal?: AbortSignal;
+  /** Connect to this Unix stream socket instead (e.g. rpcbind's /run/rpcbind.sock); host/port are then labels. */
+  path?: string;
 }
 
 /** Open a TCP connection. Errors: RpcError CONNECTION, TIMEOUT, ABORTED, PRIVILEGED_PORT. */
@@ -23,14 +25,17 @@ export async function connectTcp(o: TcpConnectOptions): Promise<Socket> {
         reject(new RpcError('ABORTED', 'connect aborted'));
         return;
       }
-      const socket = connect({
-        host: o.host,
-        port: o.port,
-        localAddress:
-          o.sourceAddress ?? (localPort !== undefined ? (isIP(o.host) === 6 ? '::' : '0.0.0.0') : undefined),
-        localPort,
-        noDelay: true,
-      });
+      const socket =
+        o.path !== undefined
+          ? connect({ path: o.path })
+          : connect({
+              host: o.host,
+              port: o.port,
+              localAddress:
+                o.sourceAddress ?? (localPort !== undefined ? (isIP(o.host) === 6 ? '::' : '0.0.0.0') : undefined),
+              localPort,
+              noDelay: true,
+            });
       const cleanup = () => {
         clearTimeout(timer);
         socket.off('error', onError);
@@ -75,7 +80,7 @@ export async function connectTcp(o: TcpConnectOptions): Promise<Socket> {
       socket.once('connect', onConnect);
       o.signal?.addEventListener('abort', onAbort, { once: true });
     });
-  if (o.privilegedPort) return bindReservedPort((port) => once(port));
+  if (o.privilegedPort && o.path === undefined) return bindReservedPort((port) => once(port));
   return once(undefined);
 }
 
