@@ -147,6 +147,8 @@ export class RpcUdpEndpoint {
       cred: o.cred ?? AUTH_NONE_CRED,
     };
     this.table = new CallTable((call) => this.transmit(call));
+    // An idle endpoint does not keep the process alive; calls in flight do (their timers are referenced).
+    socket.unref();
     socket.on('message', (message, rinfo) => this.table.receive(message, rinfo.address, rinfo.port));
     // Send errors are reported per call; anything else on the socket is counted and survived.
     socket.on('error', () => {
