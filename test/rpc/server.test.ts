@@ -233,3 +233,19 @@ t.test('RpcUdpEndpoint against several of our servers at once', async (t) => {
   );
   t.equal(endpoint.stats.unknownXid + endpoint.stats.wrongPeer, 0);
 });
+
+t.test('RpcUdpEndpoint: 5000 calls started in one tick to one server are all answered (send pacing)', async (t) => {
+  const server = makeServer();
+  const { udpPort } = await server.listen({ transports: ['udp'] });
+  t.teardown(() => server.close());
+  const endpoint = await RpcUdpEndpoint.open({ timeoutMs: 15_000 });
+  t.teardown(() => endpoint.close());
+  const replies = await Promise.all(
+    Array.from({ length: 5000 }, (_, i) =>
+      endpoint.call({ address: '127.0.0.1', port: udpPort! }, PROG, 2, 1, (w) => w.writeString(`host${i}`)),
+    ),
+  );
+  t.equal(replies.length, 5000);
+  t.equal(new XdrReader(replies[4999]!.body).readString(), 'HOST4999');
+  t.equal(endpoint.stats.timeouts, 0);
+});
