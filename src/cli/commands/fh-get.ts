@@ -7,6 +7,7 @@ import { EXIT_OK, UsageError } from '../errors.js';
 import { type Output, printJson, table } from '../output.js';
 import { parseExportSpec } from '../parse.js';
 import { action } from '../run.js';
+import { fhGroup } from './fh.js';
 import { addNfsOptions, checkPath, connectOptions, type NfsFlags } from './nfs-options.js';
 
 interface Flags extends NfsFlags {
@@ -35,6 +36,11 @@ function describe(output: Output, handle: Record<string, unknown>, rows: string[
   lines.push(['device-based', String(handle.deviceBased)]);
   output.out.write(`${table([...lines, ...rows])}\n`);
   for (const note of (handle.notes as string[] | undefined) ?? []) output.out.write(`note: ${note}\n`);
+}
+
+/** Register `fh get` in the `fh` group (created by fh.ts's fhGroup). */
+export function register(program: Command): void {
+  addFhGet(fhGroup(program));
 }
 
 /** Add `get` to the `fh` command group. */
