@@ -27,6 +27,7 @@ import {
   postOpAttr,
   postOpFh3,
   readFattr3,
+  readFileid,
   type Sattr3,
   SHORT_NAME,
   sattr3,
@@ -401,6 +402,16 @@ export interface EntryPlus3 {
   /** Aliases the reply buffer. */
   readonly nameHandle: Uint8Array | undefined;
 }
+function entryPath(index: number): string {
+  return index < 0 ? 'READDIRPLUS3resok' : `READDIRPLUS3resok.entries[${index}]`;
+}
+function shortEntry(index: number, n: number, at: number, end: number): XdrError {
+  return new XdrError('SHORT_BUFFER', `needs ${n} bytes at offset ${at}, ${end - at} remain`, entryPath(index));
+}
+function badBool(index: number, word: number): XdrError {
+  return new XdrError('BAD_BOOL', `bool word is ${word}, expected 0 or 1`, entryPath(index));
+}
+
 export interface READDIRPLUS3resok {
   readonly dirAttributes: Fattr3 | undefined;
   readonly cookieverf: Uint8Array;
@@ -439,82 +450,90 @@ export const READDIRPLUS3resok: XdrType<READDIRPLUS3resok> = {
       w.writeBool(v.reply.eof);
     });
   },
-  // Hand-inlined over one DataView and a local cursor: a READDIRPLUS reply is a few hundred items of a few words each.
+  // Hand-inlined over one DataView and a local cursor `o` (no closures over it, so it stays in a register): a
+  // READDIRPLUS reply is a few hundred items of a few words each. Errors name the entry; building that path string
+  // per entry would cost more than decoding the entry, so it is only built when throwing.
   decode(r) {
     const bytes = r.bytes;
     const view = wholeBufferView(bytes);
     const base = bytes.byteOffset;
     const end = r.end;
     let o = r.offset;
-    // Where we are, for error paths only (building a path string per entry would cost more than the entry).
-    let part = 'dir_attributes';
     let index = -1;
-    const where = () => `READDIRPLUS3resok.${index < 0 ? part : `entries[${index}]`}`;
-    const short = (n: number): never => {
-      throw new XdrError('SHORT_BUFFER', `needs ${n} bytes at offset ${o}, ${end - o} remain`, where());
-    };
-    const flag = (): boolean => {
-      if (!(o + 4 <= end)) short(4);
-      const word = view.getUint32(base + o);
-      o += 4;
-      if (word === 1) return true;
-      if (word !== 0) throw new XdrError('BAD_BOOL', `bool word is ${word}, expected 0 or 1`, where());
-      return false;
-    };
-    const attributes = (): Fattr3 | undefined => {
-      if (!flag()) return undefined;
-      if (!(o + 84 <= end)) short(84);
-      const value = readFattr3(view, base + o);
+    let word: number;
+
+    if (!(o + 4 <= end)) throw shortEntry(index, 4, o, end);
+    word = view.getUint32(base + o);
+    o += 4;
+    let dirAttributes: Fattr3 | undefined;
+    if (word === 1) {
+      if (!(o + 84 <= end)) throw shortEntry(index, 84, o, end);
+      dirAttributes = readFattr3(view, base + o);
       o += 84;
-      return value;
-    };
-    const dirAttributes = attributes();
-    part = 'cookieverf';
-    if (!(o + 8 <= end)) short(8);
+    } else if (word !== 0) throw badBool(index, word);
+    if (!(o + 8 <= end)) throw shortEntry(index, 8, o, end);
     const cookieverf = bytes.subarray(o, o + 8);
     o += 8;
+
     const entries: EntryPlus3[] = [];
     for (;;) {
       index = entries.length;
-      if (!flag()) break;
-      if (entries.length >= MAX_DIRECTORY_ENTRIES) {
-        throw new XdrError('LIMIT_EXCEEDED', `more than ${MAX_DIRECTORY_ENTRIES} entries`, where());
+      if (!(o + 4 <= end)) throw shortEntry(index, 4, o, end);
+      word = view.getUint32(base + o);
+      o += 4;
+      if (word === 0) break;
+      if (word !== 1) throw badBool(index, word);
+      if (index >= MAX_DIRECTORY_ENTRIES) {
+        throw new XdrError('LIMIT_EXCEEDED', `more than ${MAX_DIRECTORY_ENTRIES} entries`, entryPath(index));
       }
-      if (!(o + 12 <= end)) short(12);
-      const fileid = view.getBigUint64(base + o);
+      // fileid3, then the name's length word
+      if (!(o + 12 <= end)) throw shortEntry(index, 12, o, end);
+      const fileid = readFileid(view, base + o);
       const length = view.getUint32(base + o + 8);
       o += 12;
       const padded = length + ((4 - (length & 3)) & 3);
-      if (!(o + padded <= end)) short(padded);
-      let name: string | undefined;
-      if (length <= SHORT_NAME) name = asciiName(bytes, o, length);
+      if (!(o + padded <= end)) throw shortEntry(index, padded, o, end);
+      let name = length <= SHORT_NAME ? asciiName(bytes, o, length) : undefined;
       if (name === undefined) {
         r.offset = o - 4;
         name = r.readString();
       }
       o += padded;
-      if (!(o + 8 <= end)) short(8);
+      // cookie3 and the attributes_follow word
+      if (!(o + 12 <= end)) throw shortEntry(index, 12, o, end);
       const cookie = view.getBigUint64(base + o);
-      o += 8;
-      const nameAttributes = attributes();
+      word = view.getUint32(base + o + 8);
+      o += 12;
+      let nameAttributes: Fattr3 | undefined;
+      if (word === 1) {
+        if (!(o + 84 <= end)) throw shortEntry(index, 84, o, end);
+        nameAttributes = readFattr3(view, base + o);
+        o += 84;
+      } else if (word !== 0) throw badBool(index, word);
+      // post_op_fh3
+      if (!(o + 4 <= end)) throw shortEntry(index, 4, o, end);
+      word = view.getUint32(base + o);
+      o += 4;
       let nameHandle: Uint8Array | undefined;
-      if (flag()) {
-        if (!(o + 4 <= end)) short(4);
+      if (word === 1) {
+        if (!(o + 4 <= end)) throw shortEntry(index, 4, o, end);
         const size = view.getUint32(base + o);
-        if (size > NFS3_FHSIZE)
-          throw new XdrError('LIMIT_EXCEEDED', `handle of ${size} bytes exceeds ${NFS3_FHSIZE}`, where());
+        if (size > NFS3_FHSIZE) {
+          throw new XdrError('LIMIT_EXCEEDED', `handle of ${size} bytes exceeds ${NFS3_FHSIZE}`, entryPath(index));
+        }
         const fhPadded = size + ((4 - (size & 3)) & 3);
-        if (!(o + 4 + fhPadded <= end)) short(4 + fhPadded);
+        if (!(o + 4 + fhPadded <= end)) throw shortEntry(index, 4 + fhPadded, o, end);
         nameHandle = bytes.subarray(o + 4, o + 4 + size);
         o += 4 + fhPadded;
-      }
+      } else if (word !== 0) throw badBool(index, word);
       entries.push({ fileid, name, cookie, nameAttributes, nameHandle });
     }
-    index = -1;
-    part = 'eof';
-    const eof = flag();
+    if (!(o + 4 <= end)) throw shortEntry(-1, 4, o, end);
+    word = view.getUint32(base + o);
+    o += 4;
+    if (word !== 0 && word !== 1) throw badBool(-1, word);
     r.offset = o;
-    return { dirAttributes, cookieverf, reply: { entries, eof } };
+    return { dirAttributes, cookieverf, reply: { entries, eof: word === 1 } };
   },
   encodingLength(v) {
     let n = postOpAttr.encodingLength(v.dirAttributes) + 8 + 4 + 4;

@@ -166,6 +166,40 @@ export const specdata3: XdrType<SpecData3> = {
   encodingLength: () => 8,
 };
 
+// BigInts are immutable values, so handing out the same one twice is invisible to callers; in a directory listing
+// every entry repeats the directory's fsid, and the fileid of entryplus3 is repeated in its attributes. Reusing the
+// last value read saves an allocation per field.
+let fsidHigh = -1;
+let fsidLow = -1;
+let fsidValue = 0n;
+let fileidHigh = -1;
+let fileidLow = -1;
+let fileidValue = 0n;
+
+/** The fsid hyper at `at`, reusing the previous BigInt when the words are the same. */
+function readFsid(view: DataView, at: number): bigint {
+  const high = view.getUint32(at);
+  const low = view.getUint32(at + 4);
+  if (high !== fsidHigh || low !== fsidLow) {
+    fsidHigh = high;
+    fsidLow = low;
+    fsidValue = view.getBigUint64(at);
+  }
+  return fsidValue;
+}
+
+/** A fileid3 hyper at `at`, reusing the previous BigInt when the words are the same. */
+export function readFileid(view: DataView, at: number): bigint {
+  const high = view.getUint32(at);
+  const low = view.getUint32(at + 4);
+  if (high !== fileidHigh || low !== fileidLow) {
+    fileidHigh = high;
+    fileidLow = low;
+    fileidValue = view.getBigUint64(at);
+  }
+  return fileidValue;
+}
+
 /** Decode the 84 bytes of fattr3 at `at` of `view`: 5 words, 2 hypers, 2 words, 2 hypers, 6 words. */
 export function readFattr3(view: DataView, at: number): Fattr3 {
   const type = view.getUint32(at);
@@ -181,8 +215,8 @@ export function readFattr3(view: DataView, at: number): Fattr3 {
     size: view.getBigUint64(at + 20),
     used: view.getBigUint64(at + 28),
     rdev: { specdata1: view.getUint32(at + 36), specdata2: view.getUint32(at + 40) },
-    fsid: view.getBigUint64(at + 44),
-    fileid: view.getBigUint64(at + 52),
+    fsid: readFsid(view, at + 44),
+    fileid: readFileid(view, at + 52),
     atime: { seconds: view.getUint32(at + 60), nseconds: view.getUint32(at + 64) },
     mtime: { seconds: view.getUint32(at + 68), nseconds: view.getUint32(at + 72) },
     ctime: { seconds: view.getUint32(at + 76), nseconds: view.getUint32(at + 80) },
