@@ -158,6 +158,57 @@ if (await enterLab(t, import.meta.url, PEERS)) {
     },
   );
 
+  t.test('NFSv3: SETATTR, MKDIR, SYMLINK, READLINK, LINK, RENAME, MKNOD, RMDIR', async (t) => {
+    const conn = connect(host, { timeoutMs: 5000 });
+    t.teardown(() => conn.close());
+    const root = (await (await conn.mount(3)).mnt(exportDir)).fhandle;
+    const nfs = await conn.nfs3();
+    const dir = await nfs.mkdir(root, 'dir', { mode: 0o755 });
+    t.ok(dir.obj, 'MKDIR returns the handle');
+    const file = (await nfs.create(dir.obj!.slice(), 'f'))!.obj!.slice();
+    await nfs.write(file, 0n, new TextEncoder().encode('0123456789'), STABLE_HOW.FILE_SYNC);
+    const set = await nfs.setattr(file, { size: 4n, mode: 0o600 });
+    t.equal(set.objWcc.after?.size, 4n, 'SETATTR truncates');
+    t.equal((set.objWcc.after?.mode ?? 0) & 0o777, 0o600);
+    const link = await nfs.symlink(root, 'link', 'dir/f');
+    t.ok(link.obj);
+    t.equal((await nfs.readlink(link.obj!.slice())).data, 'dir/f');
+    await nfs.link(file, root, 'hard');
+    t.equal((await nfs.getattr(file)).nlink, 2, 'LINK adds a name');
+    await nfs.rename(root, 'hard', root, 'hard2');
+    t.equal(readFileSync(join(exportDir, 'hard2'), 'utf8'), '0123');
+    const fifo = await nfs.mknod(root, 'fifo', { type: 7, pipeAttributes: { mode: 0o644 } }).then(
+      (r) => r.obj !== undefined,
+      (error: NfsError) => error.code,
+    );
+    t.ok(fifo === true || fifo === 'NFS3ERR_NOTSUPP', `MKNOD of a FIFO: ${String(fifo)}`);
+    await t.rejects(nfs.rmdir(root, 'dir'), { code: 'NFS3ERR_NOTEMPTY' }, 'RMDIR of a non-empty directory');
+    await nfs.remove(dir.obj!.slice(), 'f');
+    await nfs.rmdir(root, 'dir');
+    await t.rejects(nfs.lookup(root, 'dir'), { code: 'NFS3ERR_NOENT' });
+    for (const name of ['link', 'hard2', 'fifo']) await nfs.remove(root, name).catch(() => {});
+  });
+
+  t.test('MOUNT: NULL, EXPORT over v1 and v3, DUMP, UMNT, UMNTALL', async (t) => {
+    const conn = connect(host, { timeoutMs: 5000 });
+    t.teardown(() => conn.close());
+    const v3 = await conn.mount(3);
+    await v3.null();
+    await v3.mnt(exportDir);
+    const dump = await v3.dump();
+    t.ok(Array.isArray(dump), `DUMP lists ${dump.length} mounts (ganesha keeps none)`);
+    await v3.umnt(exportDir);
+    await v3.umntall();
+    const v1 = await conn.mount(1);
+    await v1.null();
+    t.same(
+      (await v1.export()).map((e) => e.dir),
+      [exportDir],
+      'MOUNT v1 EXPORT',
+    );
+    await t.rejects(v3.mnt('/not-exported'), NfsError, 'MNT of a path that is not exported');
+  });
+
   t.test('NFSv4.0: PUTROOTFH/LOOKUP/GETFH/GETATTR on the pseudo path, ACCESS, READDIR, SECINFO', async (t) => {
     const conn = connect(host, { timeoutMs: 5000 });
     t.teardown(() => conn.close());
