@@ -227,6 +227,8 @@ export interface GaneshaOptions {
   onTmpfs?: boolean;
   /** Extra lines for the EXPORT block. */
   exportExtra?: string;
+  /** Extra lines for the NFSV4 block (e.g. `Minor_Versions = 1, 2;` to refuse NFSv4.0). */
+  nfsv4Extra?: string;
 }
 
 /**
@@ -242,7 +244,7 @@ export async function startGanesha(t: Test, o: GaneshaOptions): Promise<Daemon &
   Protocols = 3, 4; Enable_RQUOTA = false;
   NFS_Port = ${nfsPort}; MNT_Port = ${mountPort}; NLM_Port = ${nlmPort};
 }
-NFSV4 { Graceless = true; }
+NFSV4 { Graceless = true; ${o.nfsv4Extra ?? ''} }
 EXPORT {
   Export_Id = ${o.exportId}; Path = ${o.exportDir}; Pseudo = ${o.pseudo ?? o.exportDir}; Access_Type = RW;
   Squash = No_Root_Squash; Protocols = 3, 4; Transports = UDP, TCP; SecType = sys;
