@@ -51,7 +51,7 @@ function comparePrograms(a: Snapshot, b: Snapshot): Check[] {
         'fail',
         ka,
         kb,
-        `rpcbind did not answer on ${ka === null ? a.host : b.host}`,
+        `rpcbind did not answer on ${[ka === null ? a.host : '', kb === null ? b.host : ''].filter(Boolean).join(' and ')}`,
         'Start rpcbind on that server (systemctl start rpcbind) and make sure port 111 is reachable.',
       ),
     ];
@@ -105,7 +105,7 @@ function compareExports(a: Snapshot, b: Snapshot): Check[] {
         'fail',
         a.exports,
         b.exports,
-        `MOUNT EXPORT failed on ${a.exports === null ? a.host : b.host}`,
+        `MOUNT EXPORT failed on ${[a.exports === null ? a.host : '', b.exports === null ? b.host : ''].filter(Boolean).join(' and ')}`,
         'Check that mountd (or ganesha with NFSv3 enabled) runs and answers `showmount -e`.',
       ),
     ];
@@ -289,14 +289,18 @@ function compareNsm(a: Snapshot, b: Snapshot): Check[] {
   const checks: Check[] = [];
   if (ra === true && rb === true) checks.push(check('nsm', 'pass', true, true, 'status (NSM) is registered on both'));
   else {
-    const missing = [ra !== true ? a.host : '', rb !== true ? b.host : ''].filter((h) => h !== '');
+    const missing = [ra === false ? a.host : '', rb === false ? b.host : ''].filter((h) => h !== '');
+    const unknown = [ra === null ? a.host : '', rb === null ? b.host : ''].filter((h) => h !== '');
+    const parts = [];
+    if (missing.length) parts.push(`status (NSM, 100024) is not registered on ${missing.join(' and ')}`);
+    if (unknown.length) parts.push(`NSM could not be checked on ${unknown.join(' and ')} (rpcbind did not answer)`);
     checks.push(
       check(
         'nsm',
         'fail',
         ra,
         rb,
-        `status (NSM, 100024) is not registered on ${missing.join(' and ')}: NFSv3 lock recovery after failover will not happen`,
+        `${parts.join('; ')}: NFSv3 lock recovery after failover is not assured`,
         'Start rpc.statd on the server (Debian: nfs-common; systemctl start rpc-statd) and make sure it registers with rpcbind.',
       ),
     );

@@ -94,6 +94,25 @@ export async function takeSnapshot(host: string, options: SnapshotOptions = {}):
       errors.push({ step: 'rpcbind', ...errorOf(error) });
     }
 
+    // rpcbind timed out and no ports were given: everything else would wait for the same dead host, step by step.
+    const unreachable =
+      programs === null &&
+      errors.some((e) => e.code === 'TIMEOUT' || e.code === 'CONNECTION') &&
+      options.mountPort === undefined &&
+      options.nfsPort === undefined;
+    if (unreachable) {
+      return {
+        snapshot: SNAPSHOT_FORMAT,
+        host,
+        takenAt: new Date().toISOString(),
+        programs: null,
+        exports: null,
+        targets: [],
+        nsm: { registered: null, state: null },
+        errors,
+      };
+    }
+
     let exports: SnapshotExport[] | null = null;
     try {
       const mount = await conn.mount(3);
