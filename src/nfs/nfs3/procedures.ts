@@ -92,8 +92,7 @@ export const GETATTR3res: XdrType<Nfs3Result<GETATTR3resok, undefined>> = {
     });
   },
   decode(r) {
-    const bytes = r.bytes;
-    const view = wholeBufferView(bytes);
+    const view = wholeBufferView(r);
     const at = claim(r, 4, 'GETATTR3res.status');
     const status = view.getUint32(at);
     if (status !== 0) return { status, resfail: undefined };
@@ -455,7 +454,7 @@ export const READDIRPLUS3resok: XdrType<READDIRPLUS3resok> = {
   // per entry would cost more than decoding the entry, so it is only built when throwing.
   decode(r) {
     const bytes = r.bytes;
-    const view = wholeBufferView(bytes);
+    const view = wholeBufferView(r);
     const base = bytes.byteOffset;
     const end = r.end;
     let o = r.offset;

@@ -68,14 +68,19 @@ const FTYPE3_MIN = 1;
 const FTYPE3_MAX = 7;
 const FATTR3_SIZE = 84;
 
-// One DataView over the whole ArrayBuffer of the last reply seen: making a DataView per reply costs as much as
-// decoding a fattr3. (Holds a reference to that one buffer until the next reply arrives.)
+// One DataView over the whole ArrayBuffer of the reply. XdrReader already keeps one (src/xdr/reader.ts: `data`, over
+// the whole buffer, indexed with `bytes.byteOffset`); reuse it when it is there, since making a DataView per reply
+// costs as much as decoding a fattr3. Otherwise keep our own for the last buffer seen (holding a reference to that
+// one buffer until the next reply arrives).
 let lastBuffer: ArrayBufferLike | undefined;
 let lastView: DataView | undefined;
 
-/** A DataView over `bytes.buffer` (index with `bytes.byteOffset + offset`). */
-export function wholeBufferView(bytes: Uint8Array): DataView {
+/** A DataView over the reader's whole underlying buffer: index it with `r.bytes.byteOffset + offset`. */
+export function wholeBufferView(r: XdrReader): DataView {
+  const bytes = r.bytes;
   const buffer = bytes.buffer;
+  const shared = (r as unknown as { data?: unknown }).data;
+  if (shared instanceof DataView && shared.buffer === buffer && shared.byteOffset === 0) return shared;
   if (buffer !== lastBuffer) {
     lastView = new DataView(buffer);
     lastBuffer = buffer;
@@ -114,7 +119,7 @@ export function asciiName(bytes: Uint8Array, at: number, length: number): string
  */
 export function readFilename3(r: XdrReader): string {
   const start = r.offset;
-  const length = wholeBufferView(r.bytes).getUint32(claim(r, 4, 'filename3'));
+  const length = wholeBufferView(r).getUint32(claim(r, 4, 'filename3'));
   if (length <= SHORT_NAME) {
     const at = r.offset;
     const padded = length + ((4 - (length & 3)) & 3);
@@ -146,7 +151,7 @@ export const nfstime3: XdrType<NfsTime3> = {
   },
   decode(r) {
     const at = claim(r, 8, 'nfstime3');
-    const view = wholeBufferView(r.bytes);
+    const view = wholeBufferView(r);
     return { seconds: view.getUint32(at), nseconds: view.getUint32(at + 4) };
   },
   encodingLength: () => 8,
@@ -160,7 +165,7 @@ export const specdata3: XdrType<SpecData3> = {
   },
   decode(r) {
     const at = claim(r, 8, 'specdata3');
-    const view = wholeBufferView(r.bytes);
+    const view = wholeBufferView(r);
     return { specdata1: view.getUint32(at), specdata2: view.getUint32(at + 4) };
   },
   encodingLength: () => 8,
@@ -247,13 +252,13 @@ export const fattr3: XdrType<Fattr3> = {
   },
   decode(r) {
     const at = claim(r, FATTR3_SIZE, 'fattr3');
-    return readFattr3(wholeBufferView(r.bytes), at);
+    return readFattr3(wholeBufferView(r), at);
   },
   encodingLength: () => FATTR3_SIZE,
 };
 
 function readBoolAt(r: XdrReader, what: string): boolean {
-  const word = wholeBufferView(r.bytes).getUint32(claim(r, 4, what));
+  const word = wholeBufferView(r).getUint32(claim(r, 4, what));
   if (word === 1) return true;
   if (word === 0) return false;
   throw new XdrError('BAD_BOOL', `bool word is ${word}, expected 0 or 1`, what);
@@ -273,7 +278,7 @@ export const postOpAttr: XdrType<Fattr3 | undefined> = {
   decode(r) {
     if (!readBoolAt(r, 'post_op_attr')) return undefined;
     const at = claim(r, FATTR3_SIZE, 'post_op_attr.fattr3');
-    return readFattr3(wholeBufferView(r.bytes), at);
+    return readFattr3(wholeBufferView(r), at);
   },
   encodingLength: (v) => (v === undefined ? 4 : 4 + FATTR3_SIZE),
 };
@@ -289,7 +294,7 @@ export const wccAttr: XdrType<WccAttr> = {
   },
   decode(r) {
     const at = claim(r, 24, 'wcc_attr');
-    const view = wholeBufferView(r.bytes);
+    const view = wholeBufferView(r);
     return {
       size: view.getBigUint64(at),
       mtime: { seconds: view.getUint32(at + 8), nseconds: view.getUint32(at + 12) },
