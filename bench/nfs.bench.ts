@@ -49,7 +49,10 @@ const getattrRing = Array.from({ length: 16 }, (_, i) =>
 );
 const getattrBytes = getattrRing[0]!;
 let ringAt = 0;
-const nextGetattr = () => getattrRing[(ringAt = (ringAt + 1) & 15)]!;
+function nextGetattr(): Uint8Array {
+  ringAt = (ringAt + 1) & 15;
+  return getattrRing[ringAt]!;
+}
 const entries: EntryPlus3[] = Array.from({ length: 100 }, (_, i) => ({
   fileid: BigInt(2_000_000 + i),
   name: `file-${String(i).padStart(4, '0')}.dat`,
