@@ -21,7 +21,8 @@ export function have(command: string): boolean {
 }
 
 /**
- * Call at the top of an interop test file: `if (!(await enterLab(t, import.meta.url, ['rpcbind']))) return;`.
+ * Call at the top of an interop test file: `if (await enterLab(t, import.meta.url, [...peers])) { t.test(...) }` — put
+ * the work in (async) subtests: the root test may auto-end while a top-level await waits on a child process.
  * Outside the namespace it spawns the same file inside a new one (its TAP output becomes a subtest) and returns
  * false; inside, it prepares the namespace and returns true. Missing root or peers: a skip locally, a failure in
  * CI (CI=true), where the interop tests are not optional.
@@ -82,9 +83,9 @@ export function startDaemon(t: Test, command: string, args: readonly string[], n
     log: () => readFileSync(logFile, 'utf8'),
     async stop() {
       if (exited) return;
-      process.kill(pid, 'SIGTERM');
+      signal(pid, 'SIGTERM');
       const timer = setTimeout(() => {
-        if (!exited) process.kill(pid, 'SIGKILL');
+        if (!exited) signal(pid, 'SIGKILL');
       }, 3000);
       await exitPromise;
       clearTimeout(timer);
@@ -92,6 +93,15 @@ export function startDaemon(t: Test, command: string, args: readonly string[], n
   };
   t.teardown(() => daemon.stop());
   return daemon;
+}
+
+/** Signal our own child by PID; it may have exited on its own already (ESRCH is not an error here). */
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
 }
 
 /** Poll `check` until it returns true (or a truthy value) or `timeoutMs` passes. */
