@@ -282,13 +282,19 @@ LOG { Default_Log_Level = EVENT; }
   } else {
     daemon = startDaemon(t, ganesha[0]!, ganesha.slice(1), 'ganesha');
   }
-  await waitFor(() => {
-    try {
-      run('rpcinfo', ['-t', '127.0.0.1', '-n', String(nfsPort), 'nfs', '3']);
-      return true;
-    } catch {
-      return false;
-    }
-  }, `ganesha to answer NFSv3 on port ${nfsPort}`);
+  // Ready when both NFSv3 and MOUNT answer on their ports (NFS can be up a moment before mountd).
+  await waitFor(
+    () => {
+      try {
+        run('rpcinfo', ['-t', '127.0.0.1', '-n', String(nfsPort), 'nfs', '3']);
+        run('rpcinfo', ['-u', '127.0.0.1', '-n', String(mountPort), 'mountd', '3']);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    `ganesha to answer NFSv3 on port ${nfsPort} and MOUNT on ${mountPort}`,
+    20_000,
+  );
   return Object.assign(daemon, { dir, config: conf });
 }
