@@ -282,13 +282,18 @@ LOG { Default_Log_Level = EVENT; }
   } else {
     daemon = startDaemon(t, ganesha[0]!, ganesha.slice(1), 'ganesha');
   }
-  // Ready when both NFSv3 and MOUNT answer on their ports (NFS can be up a moment before mountd).
+  // Ready when NFSv3, MOUNT and NLM answer on their ports (NFS can be up a moment before the others).
   await waitFor(
     () => {
       try {
         run('rpcinfo', ['-t', '127.0.0.1', '-n', String(nfsPort), 'nfs', '3']);
         run('rpcinfo', ['-u', '127.0.0.1', '-n', String(mountPort), 'mountd', '3']);
-        return true;
+        run('rpcinfo', ['-u', '127.0.0.1', '-n', String(nlmPort), 'nlockmgr', '4']);
+        // ...and its registrations are all in rpcbind (snapshots compare them).
+        const listed = run('rpcinfo', ['-p', '127.0.0.1']);
+        return [`${nfsPort}  nfs`, `${mountPort}  mountd`, `${nlmPort}  nlockmgr`].every((entry) =>
+          new RegExp(`\\s${entry.replace('  ', '\\s+')}`).test(listed),
+        );
       } catch {
         return false;
       }
