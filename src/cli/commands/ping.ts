@@ -39,8 +39,9 @@ has the global --timeout (default 5s) as its deadline; over UDP it is retransmit
 A version that answers PROG_MISMATCH, PROG_UNAVAIL, PROC_UNAVAIL or an auth/RPC error is not pinged again.
 Round trips: min/avg/max/p50/p99 in ms (p = nearest rank) over the replies received.
 JSON: {"host", "program", "results": [{"version", "transport", "port", "sent", "received",
-"rttMs": {"min", "avg", "max", "p50", "p99"}}]}; "rttMs" is null when a version got no reply. Why a version failed
-is one line on stderr.
+"rttMs": {"min", "avg", "max", "p50", "p99"}}]}; "host" is HOST as given; "rttMs" is null when a version got no
+reply. Why a version failed is one line on stderr. When nothing could be pinged (program not registered, rpcbind
+unreachable) there is no JSON, only that line.
 Exit: 0 every ping of every version got a reply; 1 any ping got none (timeout, refused, PROG_MISMATCH, ...), the
 program is not registered, rpcbind did not answer, or HOST does not resolve; 2 bad HOST, PROGRAM, VERSION or flags.`;
 

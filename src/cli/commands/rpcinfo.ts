@@ -19,7 +19,7 @@ DUMP is asked over TCP by default, as rpcinfo -p does (a long list does not fit 
 asks over UDP. Versions: rpcbind v4 DUMP, else v3, else portmap v2 (--rpcbind-version forces one). Only v3/v4 carry
 netid, universal address and owner; with v2 those are "" in JSON and absent from the table.
 JSON: {"host", "version", "entries": [{"program", "version", "netid", "protocol", "port", "address", "owner",
-"name"}]} — "name" is null for programs without a well-known name; "port" is 0 for netid "local".
+"name"}]} — "host" is HOST as given; "name" is null for programs without a well-known name; "port" is 0 for netid "local".
 Exit: 0 listed; 1 rpcbind unreachable, timed out or refused DUMP, or HOST does not resolve; 2 bad HOST or flags.`;
 
 export function register(program: Command): void {
