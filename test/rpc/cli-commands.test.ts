@@ -52,7 +52,7 @@ t.test('usage errors: exit 2, one line, nothing done', async (t) => {
   const help = await nfsprobe(['ping', '--help']);
   t.equal(help.code, 0);
   t.match(help.out, /Exit: 0 every ping of every version got a reply; 1 any ping got none/);
-  t.match(help.out, /"rttMs" is null when a version got no reply/);
+  t.match(help.out, /"rttMs" is null when a version got no\s+reply/);
   const rpcinfoHelp = await nfsprobe(['rpcinfo', '--help']);
   t.match(rpcinfoHelp.out, /DUMP is asked over TCP by default/);
 });
