@@ -1,16 +1,13 @@
 // `nfsprobe fh decode` end to end: the built CLI (bin/nfsprobe.js -> dist), exit codes, JSON shape, stdin, --words.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import t from 'tap';
+import { bin, buildCli, root } from '../helpers/cli.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const bin = join(root, 'bin', 'nfsprobe.js');
-
-// Build once so the test runs the current sources.
-const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, encoding: 'utf8' });
-t.equal(build.status, 0, `build: ${build.stdout}${build.stderr}`);
+// Build once so the test runs the current sources (under a lock shared with the other CLI tests).
+const build = buildCli();
+t.equal(build.status, 0, `build: ${build.output}`);
 t.ok(existsSync(join(root, 'dist', 'cli', 'main.js')));
 
 function nfsprobe(args: string[], input?: string) {

@@ -212,13 +212,50 @@ export const TSHARK_RPC_BY_CONTENT: readonly string[] = [
   'tcp.try_heuristic_first:TRUE',
 ];
 
-/** Expert-info lines of severity error/warning from tshark for a capture (empty when clean). */
-export function tsharkProblems(file: string, extraArgs: readonly string[] = []): string[] {
-  const text = run('tshark', ['-r', file, '-q', '-z', 'expert,warn', ...extraArgs]);
-  return text
-    .split('\n')
-    .filter((line) => /Malformed|Error|Warning/i.test(line) && !/^=+$/.test(line.trim()))
-    .filter((line) => !/Errors \(0\)|Warnings \(0\)/.test(line));
+/**
+ * Expert-info problems tshark finds in a capture (empty when clean): every row of the "Errors" section (malformed
+ * packets included), and the "Warns" rows of every protocol except the transport layers (TCP resets and the like
+ * are normal when peers close connections). tshark 4.0 prints `-z expert` as sections
+ *   Errors (1)
+ *   =============
+ *      Frequency      Group           Protocol  Summary
+ *              1  Malformed            Portmap  Malformed Packet (Exception occurred)
+ * Each returned string is "Section: Group Protocol Summary (xN)".
+ */
+export function tsharkProblems(file: string, tsharkArgs: readonly string[] = []): string[] {
+  return parseTsharkExpert(run('tshark', ['-r', file, ...tsharkArgs, '-q', '-z', 'expert,warn']));
+}
+
+const TRANSPORT_PROTOCOLS = new Set(['TCP', 'UDP', 'IPv4', 'IPv6', 'ICMP', 'ICMPv6']);
+
+/** The problems in tshark's `-z expert` text (see tsharkProblems). */
+export function parseTsharkExpert(text: string): string[] {
+  const problems: string[] = [];
+  let section = '';
+  for (const line of text.split('\n')) {
+    const heading = /^(Errors|Warns|Notes|Chats|Comments)\s+\(\d+\)\s*$/.exec(line.trim());
+    if (heading) {
+      section = heading[1]!;
+      continue;
+    }
+    const row = /^\s*(\d+)\s+(\S+)\s+(\S+)\s+(.*)$/.exec(line);
+    if (row === null) {
+      // Anything else that says "malformed" (other tshark versions' layouts) still counts.
+      if (/malformed/i.test(line)) problems.push(`?: ${line.trim()}`);
+      continue;
+    }
+    const [, count, group, protocol, summary] = row;
+    const text = `${section}: ${group} ${protocol} ${summary!.trim()} (x${count})`;
+    if (section === 'Errors' || group === 'Malformed') problems.push(text);
+    else if (section === 'Warns' && !TRANSPORT_PROTOCOLS.has(protocol!)) problems.push(text);
+  }
+  return problems;
+}
+
+/** How many packets of a capture match a display filter (`tsharkArgs`: e.g. `-o pref:value`). */
+export function tsharkCount(file: string, filter: string, tsharkArgs: readonly string[] = []): number {
+  const text = run('tshark', ['-r', file, ...tsharkArgs, '-Y', filter, '-T', 'fields', '-e', 'frame.number']);
+  return text.split('\n').filter((line) => line.trim() !== '').length;
 }
 
 export interface GaneshaOptions {

@@ -1,15 +1,19 @@
-// Every subcommand registers itself here; one line each keeps merges trivial.
+// Every subcommand registers itself here; one line each keeps merges trivial. Order = order in --help.
 import type { Command } from 'commander';
 import { register as registerCompare } from './compare.js';
 import { register as registerExports } from './exports.js';
 import { register as registerFh } from './fh.js';
 import { register as registerFhGet } from './fh-get.js';
+import { register as registerPing } from './ping.js';
+import { register as registerRpcinfo } from './rpcinfo.js';
 import { register as registerSnapshot } from './snapshot.js';
 
 export const commandModules: ((program: Command) => void)[] = [
+  registerRpcinfo, // rpcinfo HOST
+  registerPing, // ping HOST PROGRAM [VERSION]
+  registerExports, // exports HOST
   registerFh, // fh decode (fh get joins the same group through fhGroup)
-  registerFhGet, // fh get
-  registerExports,
-  registerSnapshot,
-  registerCompare,
+  registerFhGet, // fh get HOST:/path
+  registerSnapshot, // snapshot HOST
+  registerCompare, // compare A B
 ];
