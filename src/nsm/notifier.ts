@@ -69,7 +69,7 @@ export interface NotifyOptions {
   privilegedPort?: boolean;
   /** Give up on unanswered hosts after this long (default 15 minutes; 0 = never). */
   retryDeadlineMs?: number;
-  /** RPC calls in flight at once, over all hosts (default 2048). */
+  /** Young RPC calls (sent less than one retransmission interval ago) in flight at once, over all hosts (default 512). */
   concurrency?: number;
   /** Change nothing, send nothing: report what would be notified and the state that would be announced. */
   dryRun?: boolean;
@@ -92,7 +92,7 @@ export interface NotifyOptions {
   /** First round's per-call deadline (default 1000 ms); doubles per round up to maxRoundTimeoutMs (60 s). */
   firstTimeoutMs?: number;
   maxRoundTimeoutMs?: number;
-  /** First retransmission inside a call (default 250 ms, doubling). */
+  /** First retransmission inside a call (default 500 ms, doubling). */
   retransmitMs?: number;
   /** How long to wait for another notifier's lock (default 5 s). */
   lockWaitMs?: number;
@@ -105,7 +105,7 @@ export interface NotifyOptions {
 }
 
 export const DEFAULT_RETRY_DEADLINE_MS = 15 * 60_000;
-export const DEFAULT_CONCURRENCY = 2048;
+export const DEFAULT_CONCURRENCY = 512;
 export const NLM_END_GRACE_PATH = '/proc/fs/lockd/nlm_end_grace';
 export const KERNEL_STATE_PATH = '/proc/sys/fs/nfs/nsm_local_state';
 
@@ -113,6 +113,8 @@ interface HostJob {
   name: string;
   records: MonitorRecord[];
   monNames: string[];
+  /** Every line of the file was loaded (none skipped): on success the file can simply be unlinked. */
+  clean: boolean;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -152,7 +154,7 @@ function shortName(name: string): string | undefined {
 }
 
 /** Group sm.bak lines by host file and decide the names to announce to each. */
-function jobsFrom(records: MonitorRecord[], options: NotifyOptions): HostJob[] {
+function jobsFrom(records: MonitorRecord[], options: NotifyOptions, dirty: ReadonlySet<string> = new Set()): HostJob[] {
   const byHost = new Map<string, MonitorRecord[]>();
   for (const r of records) {
     const list = byHost.get(r.host);
@@ -171,7 +173,7 @@ function jobsFrom(records: MonitorRecord[], options: NotifyOptions): HostJob[] {
       const short = options.alsoShortName ? shortName(n) : undefined;
       if (short !== undefined && !names.includes(short)) names.push(short);
     }
-    jobs.push({ name, records: list, monNames: names });
+    jobs.push({ name, records: list, monNames: names, clean: !dirty.has(name) });
   }
   return jobs;
 }
@@ -246,7 +248,7 @@ export async function notifyAll(options: NotifyOptions): Promise<NotifyReport> {
     const scan = await dir.scanList('sm.bak');
     for (const s of scan.skipped)
       warn(`sm.bak/${s.file}${s.lineNumber ? ` line ${s.lineNumber}` : ''}: skipped (${s.reason})`);
-    const jobs = jobsFrom(scan.records, options);
+    const jobs = jobsFrom(scan.records, options, new Set(scan.skipped.map((s) => s.file)));
 
     if (jobs.length === 0) {
       let graceLifted = false;
@@ -300,9 +302,34 @@ async function notifyHosts(
   const resolveSlots = new Semaphore(64);
   const firstTimeoutMs = options.firstTimeoutMs ?? 1000;
   const maxRoundTimeoutMs = options.maxRoundTimeoutMs ?? 60_000;
-  const retransmitMs = options.retransmitMs ?? 250;
+  const retransmitMs = options.retransmitMs ?? 500;
   const privileged = options.privilegedPort ?? process.getuid?.() === 0;
   const signal = options.signal;
+  // The bound is on YOUNG calls: a call gives its slot back when it completes or, still unanswered, after its first
+  // retransmission interval. Bursts stay bounded (socket buffers, the peers' rpcbinds), while unreachable hosts
+  // waiting out their timeouts do not starve the reachable ones.
+  const holdMs = retransmitMs;
+  const bounded = async <T>(task: () => Promise<T>): Promise<T> => {
+    let call!: Promise<T>;
+    await slots.run(
+      () =>
+        new Promise<void>((release) => {
+          const timer = setTimeout(release, holdMs);
+          call = task();
+          call.then(
+            () => {
+              clearTimeout(timer);
+              release();
+            },
+            () => {
+              clearTimeout(timer);
+              release();
+            },
+          );
+        }),
+    );
+    return call;
+  };
 
   // One socket per address family, shared by every host.
   const endpoints = new Map<4 | 6, Promise<RpcUdpEndpoint>>();
@@ -370,7 +397,7 @@ async function notifyHosts(
       try {
         const endpoint = await endpointFor(address);
         if (port === undefined) {
-          const found = await slots.run(() =>
+          const found = await bounded(() =>
             lookupStatusPort(endpoint, address, {
               ...callOptions,
               ...(options.rpcbindPort === undefined ? {} : { rpcbindPort: options.rpcbindPort }),
@@ -389,7 +416,7 @@ async function notifyHosts(
         }
         for (const name of job.monNames) {
           if (acked.has(name)) continue;
-          const reply = await slots.run(() =>
+          const reply = await bounded(() =>
             endpoint.call(
               { address, port: port! },
               NSM_PROGRAM,
@@ -436,7 +463,8 @@ async function notifyHosts(
     if (host.status === 'notified') {
       const done = new Set(job.records.map((r) => r.line));
       try {
-        await dir.removeRecord('sm.bak', job.name, (r) => done.has(r.line), { syncDirectory: false });
+        if (job.clean) dir.removeFileNow('sm.bak', job.name);
+        else await dir.removeRecord('sm.bak', job.name, (r) => done.has(r.line), { syncDirectory: false });
       } catch (error) {
         warn(`${job.name} was notified but its sm.bak record could not be removed: ${(error as Error).message}`);
       }

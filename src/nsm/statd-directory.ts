@@ -4,11 +4,10 @@
 // rename + directory fsync, files stay owned by the owner of the list directory (statd runs as that user), and a
 // leftover temp file is never taken for a host.
 
-import { constants, type Dirent } from 'node:fs';
+import { constants, type Dirent, readdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
 import { chown, lstat, mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
-import { forEachLimit } from './concurrency.js';
 import { NsmError } from './errors.js';
 import { type Located, type LocateOptions, locateStatdDirectory } from './locate.js';
 import { type DirectoryLock, lockDirectory } from './lock.js';
@@ -54,7 +53,6 @@ export const REWRITE_MODE = 0o644;
 export const STATE_MODE = 0o644;
 
 const LITTLE_ENDIAN = endianness() === 'LE';
-const IO_CONCURRENCY = 64;
 const isRoot = (): boolean => process.getuid?.() === 0;
 
 function ioError(what: string, path: string, error: unknown): NsmError {
@@ -203,22 +201,23 @@ export class StatdDirectory {
       }
     }
     files.sort();
-    const perFile: MonitorRecord[][] = new Array(files.length);
-    await forEachLimit(files, IO_CONCURRENCY, async (file, index) => {
+    // Synchronous reads: on a busy directory (10,000 records) a loop of readFileSync is several times faster than
+    // 10,000 thread-pool round trips, and this runs before any network work starts.
+    const records: MonitorRecord[] = [];
+    for (const file of files) {
       let text: string;
       try {
-        text = await readFile(join(dir, file), 'latin1');
+        text = readFileSync(join(dir, file), 'latin1');
       } catch (error) {
         // Gone between readdir and open (statd unmonitored it): not a host any more.
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
           skipped.push({ list, file, reason: 'unreadable', detail: (error as Error).message });
         }
-        perFile[index] = [];
-        return;
+        continue;
       }
-      perFile[index] = this.parseFile(list, file, text, skipped);
-    });
-    return { records: perFile.flat(), skipped };
+      for (const r of this.parseFile(list, file, text, skipped)) records.push(r);
+    }
+    return { records, skipped };
   }
 
   private parseFile(list: MonitorListName, file: string, text: string, skipped: SkippedEntry[]): MonitorRecord[] {
@@ -350,38 +349,58 @@ export class StatdDirectory {
    * point leaves every line in sm/ or sm.bak/. Both directories are fsynced once at the end.
    */
   async moveAllToNotifyList(): Promise<{ moved: number; merged: number }> {
-    const scan = await this.listFiles('sm');
+    const names = await this.listFiles('sm');
     const bak = this.listPath('sm.bak');
     await this.ensureList('sm.bak');
+    const existing = new Set(readdirSync(bak));
     let moved = 0;
     let merged = 0;
-    await forEachLimit(scan, IO_CONCURRENCY, async (name) => {
+    // Synchronous renames, for the same reason as in scanList: this is a tight loop before any network work.
+    for (const name of names) {
       const from = join(this.listPath('sm'), name);
       const to = join(bak, name);
-      const existing = await this.readLines('sm.bak', name).catch(() => undefined);
-      if (existing === undefined) {
+      if (!existing.has(name)) {
         try {
-          await rename(from, to);
+          renameSync(from, to);
           moved++;
         } catch (error) {
           if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError('cannot move', from, error);
         }
-        return;
+        continue;
       }
+      const old = (await this.readLines('sm.bak', name).catch(() => undefined)) ?? [];
       const incoming = (await this.readLines('sm', name)) ?? [];
-      const union = [...existing];
+      const union = [...old];
       for (const line of incoming) if (!union.includes(line)) union.push(line);
-      const s = await stat(to);
-      await writeFileAtomic(bak, name, union.map((l) => `${l}\n`).join(''), s.mode & 0o7777, {
-        uid: s.uid,
-        gid: s.gid,
-      });
+      const s = await stat(to).catch(() => undefined);
+      const owner = s === undefined ? await this.owner('sm.bak') : { uid: s.uid, gid: s.gid };
+      await writeFileAtomic(
+        bak,
+        name,
+        union.map((l) => `${l}\n`).join(''),
+        s === undefined ? NEW_RECORD_MODE : s.mode & 0o7777,
+        owner,
+      );
       await unlink(from).catch(() => {});
       merged++;
-    });
+    }
     await syncDirectory(bak);
     await syncDirectory(this.listPath('sm')).catch(() => {});
     return { moved, merged };
+  }
+
+  /**
+   * Remove a whole record file that is known to hold only lines that were dealt with (no malformed lines, nobody
+   * else writes sm.bak/ while we hold the lock). One unlink, no read: the notifier's fast path. No directory fsync
+   * (see removeRecord).
+   */
+  removeFileNow(list: MonitorListName, host: string): void {
+    checkRecordName(host);
+    try {
+      unlinkSync(join(this.listPath(list), host));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError('cannot remove', host, error);
+    }
   }
 
   /** Names in a list that statd would load (see scanList), without reading them. */

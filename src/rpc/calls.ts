@@ -1,0 +1,269 @@
+// RFC 5531 sections 9-10 — the table of calls in flight: xid allocation, reply matching, deadlines, retransmission.
+
+import { randomBytes } from 'node:crypto';
+import { XdrError, XdrReader } from '../xdr/index.js';
+import type { OpaqueAuth } from './auth.js';
+import { RpcError } from './errors.js';
+import { AcceptStat, decodeReply, RejectStat, type RpcReplyMessage } from './message.js';
+
+/** What a successful call resolves to. `body` (the results) is a view aliasing the received message. */
+export interface RpcReply {
+  xid: number;
+  verifier: OpaqueAuth;
+  body: Uint8Array;
+  /** Milliseconds from the first transmission to the reply. */
+  rttMs: number;
+  /** Transmissions made (1 + retransmissions). */
+  attempts: number;
+}
+
+export interface CallOptions {
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  cred?: OpaqueAuth;
+}
+
+/** Counters every client keeps; dropped replies are counted, never silently ignored. */
+export interface RpcClientStats {
+  calls: number;
+  transmissions: number;
+  retransmissions: number;
+  replies: number;
+  /** Replies whose xid matched no call in flight (late duplicates, strays). */
+  unknownXid: number;
+  /** UDP replies with a pending xid but from another address or port than the call went to. */
+  wrongPeer: number;
+  /** Messages that were not decodable replies. */
+  badReplies: number;
+  timeouts: number;
+  aborted: number;
+}
+
+export function emptyStats(): RpcClientStats {
+  return {
+    calls: 0,
+    transmissions: 0,
+    retransmissions: 0,
+    replies: 0,
+    unknownXid: 0,
+    wrongPeer: 0,
+    badReplies: 0,
+    timeouts: 0,
+    aborted: 0,
+  };
+}
+
+/** One call in flight. Plain fields, no closures except the abort listener when a signal is given. */
+export interface PendingCall {
+  readonly xid: number;
+  /** Peer the call went to (UDP replies must come from here). */
+  readonly address: string;
+  readonly port: number;
+  /** The encoded message (as sent, record mark included on TCP), kept for retransmission. */
+  readonly message: Uint8Array;
+  readonly start: number;
+  readonly deadline: number;
+  /** Next retransmission interval; 0 = never retransmit (stream transports). */
+  retransmitMs: number;
+  attempts: number;
+  timer: NodeJS.Timeout | undefined;
+  resolve: (reply: RpcReply) => void;
+  reject: (error: Error) => void;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+/**
+ * The calls in flight on one transport, keyed by xid. Timers: one Node timer per call, created with the call as its
+ * argument (no closure). Node keeps timers of equal duration in one list behind a single libuv timer, so thousands of
+ * calls with the same timeout cost one list append each.
+ */
+export class CallTable {
+  readonly calls = new Map<number, PendingCall>();
+  readonly stats: RpcClientStats = emptyStats();
+  private nextXid: number;
+  private readonly onTimer = (call: PendingCall) => this.timerFired(call);
+
+  /** `retransmit` resends a call's message; absent on stream transports. */
+  constructor(private readonly retransmit?: (call: PendingCall) => void) {
+    this.nextXid = randomBytes(4).readUInt32BE(0);
+  }
+
+  get size(): number {
+    return this.calls.size;
+  }
+
+  allocateXid(): number {
+    let xid = this.nextXid;
+    while (this.calls.has(xid)) xid = (xid + 1) >>> 0;
+    this.nextXid = (xid + 1) >>> 0;
+    return xid;
+  }
+
+  /** Track a call; its timer runs until the first retransmission or the deadline. Returns the promise. */
+  add(
+    xid: number,
+    address: string,
+    port: number,
+    message: Uint8Array,
+    timeoutMs: number,
+    retransmitMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<RpcReply> {
+    return new Promise<RpcReply>((resolve, reject) => {
+      const start = performance.now();
+      const call: PendingCall = {
+        xid,
+        address,
+        port,
+        message,
+        start,
+        deadline: start + timeoutMs,
+        retransmitMs: retransmitMs > 0 && retransmitMs < timeoutMs ? retransmitMs : 0,
+        attempts: 1,
+        timer: undefined,
+        resolve,
+        reject,
+        signal,
+        onAbort: undefined,
+      };
+      if (signal !== undefined) {
+        const onAbort = () => {
+          if (this.calls.get(xid) !== call) return;
+          this.stats.aborted++;
+          this.finish(call, new RpcError('ABORTED', `call ${xid} aborted`, { cause: signal.reason }));
+        };
+        call.onAbort = onAbort;
+        signal.addEventListener('abort', onAbort, { once: true });
+      }
+      call.timer = setTimeout(this.onTimer, call.retransmitMs > 0 ? call.retransmitMs : timeoutMs, call);
+      this.calls.set(xid, call);
+      this.stats.calls++;
+      this.stats.transmissions++;
+    });
+  }
+
+  private timerFired(call: PendingCall): void {
+    if (this.calls.get(call.xid) !== call) return;
+    const now = performance.now();
+    const left = call.deadline - now;
+    if (left <= 1 || call.retransmitMs === 0 || this.retransmit === undefined) {
+      this.stats.timeouts++;
+      this.finish(
+        call,
+        new RpcError('TIMEOUT', `no reply from ${call.address}:${call.port} after ${call.attempts} transmission(s)`),
+      );
+      return;
+    }
+    call.attempts++;
+    this.stats.transmissions++;
+    this.stats.retransmissions++;
+    this.retransmit(call);
+    call.retransmitMs *= 2;
+    call.timer = setTimeout(this.onTimer, Math.min(call.retransmitMs, left), call);
+  }
+
+  /** Settle a call with an error (no-op if it already finished). */
+  finish(call: PendingCall, error: Error): void {
+    if (!this.remove(call)) return;
+    call.reject(error);
+  }
+
+  private remove(call: PendingCall): boolean {
+    if (this.calls.get(call.xid) !== call) return false;
+    this.calls.delete(call.xid);
+    if (call.timer !== undefined) clearTimeout(call.timer);
+    if (call.onAbort !== undefined) call.signal!.removeEventListener('abort', call.onAbort);
+    return true;
+  }
+
+  /** Fail every call in flight (connection lost, client closed). */
+  failAll(error: () => Error): void {
+    for (const call of [...this.calls.values()]) this.finish(call, error());
+  }
+
+  /**
+   * Handle a received message. `from` is checked for UDP (undefined on streams). Unknown xids and wrong peers are
+   * counted and dropped; a reply to a pending xid that does not decode fails that call with BAD_REPLY.
+   */
+  receive(bytes: Uint8Array, fromAddress?: string, fromPort?: number): void {
+    if (bytes.length < 8) {
+      this.stats.badReplies++;
+      return;
+    }
+    const xid = ((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) >>> 0;
+    const call = this.calls.get(xid);
+    if (call === undefined) {
+      this.stats.unknownXid++;
+      return;
+    }
+    if (fromAddress !== undefined && (fromAddress !== call.address || fromPort !== call.port)) {
+      this.stats.wrongPeer++;
+      return;
+    }
+    let reply: RpcReplyMessage;
+    try {
+      reply = decodeReply(new XdrReader(bytes));
+    } catch (error) {
+      if (!(error instanceof XdrError)) throw error;
+      this.stats.badReplies++;
+      // A CALL that reuses our xid is not an answer: leave the call pending.
+      if (bytes[4] === 0 && bytes[5] === 0 && bytes[6] === 0 && bytes[7] === 0) return;
+      this.finish(
+        call,
+        new RpcError('BAD_REPLY', `reply to xid ${xid} does not decode: ${error.message}`, { cause: error }),
+      );
+      return;
+    }
+    this.stats.replies++;
+    const failure = replyError(reply);
+    if (failure !== undefined) {
+      this.finish(call, failure);
+      return;
+    }
+    if (!this.remove(call)) return;
+    call.resolve({
+      xid,
+      verifier: (reply as { verifier: OpaqueAuth }).verifier,
+      body: (reply as { results: Uint8Array }).results,
+      rttMs: performance.now() - call.start,
+      attempts: call.attempts,
+    });
+  }
+}
+
+/** The RpcError a reply stands for, or undefined for SUCCESS. */
+export function replyError(reply: RpcReplyMessage): RpcError | undefined {
+  if (reply.replyStat === 0) {
+    switch (reply.acceptStat) {
+      case AcceptStat.SUCCESS:
+        return undefined;
+      case AcceptStat.PROG_MISMATCH:
+        return new RpcError(
+          'PROG_MISMATCH',
+          `program version not supported; the server has ${reply.low}..${reply.high}`,
+          {
+            low: reply.low,
+            high: reply.high,
+          },
+        );
+      case AcceptStat.PROG_UNAVAIL:
+        return new RpcError('PROG_UNAVAIL', 'program not available on the server');
+      case AcceptStat.PROC_UNAVAIL:
+        return new RpcError('PROC_UNAVAIL', 'procedure not available on the server');
+      case AcceptStat.GARBAGE_ARGS:
+        return new RpcError('GARBAGE_ARGS', 'the server could not decode the arguments');
+      default:
+        return new RpcError('SYSTEM_ERR', 'the server reported a system error');
+    }
+  }
+  if (reply.rejectStat === RejectStat.RPC_MISMATCH) {
+    return new RpcError('RPC_MISMATCH', `RPC version not supported; the server has ${reply.low}..${reply.high}`, {
+      low: reply.low,
+      high: reply.high,
+    });
+  }
+  return new RpcError('AUTH_ERROR', `authentication refused (auth_stat ${reply.authStat})`, {
+    authStat: reply.authStat,
+  });
+}

@@ -1,0 +1,245 @@
+// RFC 5531 section 10 over UDP — one datagram per message; one socket serves many peers.
+
+import { createSocket, type Socket } from 'node:dgram';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { XdrWriter } from '../xdr/index.js';
+import { AUTH_NONE_CRED, type OpaqueAuth } from './auth.js';
+import { type CallOptions, CallTable, type PendingCall, type RpcClientStats, type RpcReply } from './calls.js';
+import { RpcError } from './errors.js';
+import { encodeCall, type RpcArgs } from './message.js';
+
+/** Reserved ports bindresvport(3) picks from. */
+export const PRIVILEGED_PORT_LOW = 600;
+export const PRIVILEGED_PORT_HIGH = 1023;
+
+export const DEFAULT_TIMEOUT_MS = 5000;
+export const DEFAULT_RETRANSMIT_MS = 500;
+
+/**
+ * Try reserved ports from a random start downwards (wrapping), as bindresvport(3) does. `tryPort` resolves on
+ * success and rejects with the bind error; EADDRINUSE moves on, EACCES/EPERM means we lack the privilege.
+ */
+export async function bindReservedPort<T>(tryPort: (port: number) => Promise<T>): Promise<T> {
+  const span = PRIVILEGED_PORT_HIGH - PRIVILEGED_PORT_LOW + 1;
+  const first = Math.floor(Math.random() * span);
+  for (let i = 0; i < span; i++) {
+    const port = PRIVILEGED_PORT_LOW + ((first - i + span) % span);
+    try {
+      return await tryPort(port);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EACCES' || code === 'EPERM') {
+        throw new RpcError('PRIVILEGED_PORT', 'binding a privileged source port (600-1023) needs root', {
+          cause: error,
+        });
+      }
+      if (code !== 'EADDRINUSE' && code !== 'EADDRNOTAVAIL') throw error;
+    }
+  }
+  throw new RpcError('PRIVILEGED_PORT', 'every privileged source port (600-1023) is in use');
+}
+
+export interface UdpSocketOptions {
+  family?: 4 | 6;
+  /** Local address to bind (default: any). */
+  address?: string;
+  /** Local port (default 0: the kernel picks). */
+  port?: number;
+  /** Bind a port in 600-1023 (root only). */
+  privilegedPort?: boolean;
+  /** Socket buffer sizes in bytes (raised for endpoints with thousands of calls in flight). */
+  bufferSize?: number;
+}
+
+/** A bound UDP socket. Errors: RpcError PRIVILEGED_PORT, or the bind error. */
+export async function openUdpSocket(o: UdpSocketOptions = {}): Promise<Socket> {
+  const type = o.family === 6 ? 'udp6' : 'udp4';
+  const bindOnce = (port: number) =>
+    new Promise<Socket>((resolve, reject) => {
+      const socket = createSocket({ type, ipv6Only: false });
+      const onError = (error: Error) => {
+        socket.close();
+        reject(error);
+      };
+      socket.once('error', onError);
+      socket.bind({ port, address: o.address, exclusive: true }, () => {
+        socket.off('error', onError);
+        if (o.bufferSize !== undefined) {
+          try {
+            socket.setRecvBufferSize(o.bufferSize);
+            socket.setSendBufferSize(o.bufferSize);
+          } catch {
+            // The kernel caps buffer sizes (net.core.rmem_max); a smaller buffer still works.
+          }
+        }
+        resolve(socket);
+      });
+    });
+  if (o.privilegedPort) return bindReservedPort(bindOnce);
+  return bindOnce(o.port ?? 0);
+}
+
+/** Resolve a host name to one address of the family (IP literals pass through). */
+export async function resolveHost(host: string, family?: 4 | 6): Promise<{ address: string; family: 4 | 6 }> {
+  const literal = isIP(host);
+  if (literal !== 0) return { address: canonicalAddress(host), family: literal as 4 | 6 };
+  try {
+    const found = await lookup(host, family === undefined ? {} : { family });
+    return { address: canonicalAddress(found.address), family: found.family as 4 | 6 };
+  } catch (error) {
+    throw new RpcError('BAD_ADDRESS', `cannot resolve host ${JSON.stringify(host)}`, { cause: error });
+  }
+}
+
+/** The form the kernel reports addresses in (compressed, lower-case IPv6), so peers can be compared as strings. */
+export function canonicalAddress(address: string): string {
+  if (isIP(address) !== 6) return address;
+  try {
+    return new URL(`http://[${address}]/`).hostname.slice(1, -1);
+  } catch {
+    return address;
+  }
+}
+
+export interface UdpEndpointOptions {
+  family?: 4 | 6;
+  sourceAddress?: string;
+  privilegedPort?: boolean;
+  /** Default per-call deadline (5000 ms). */
+  timeoutMs?: number;
+  /** Default first retransmission interval (500 ms, doubling). */
+  retransmitMs?: number;
+  /** Default credential (AUTH_NONE). */
+  cred?: OpaqueAuth;
+}
+
+/**
+ * ONE UDP socket, MANY peers: calls to thousands of hosts in flight at once, each matched by xid and by the peer
+ * it went to (replies from anyone else are counted in `stats.wrongPeer` and dropped). Retransmits with exponential
+ * backoff within each call's total deadline.
+ */
+export class RpcUdpEndpoint {
+  readonly socket: Socket;
+  readonly family: 4 | 6;
+  private readonly table: CallTable;
+  private readonly writer = new XdrWriter(1024);
+  private readonly defaults: Required<Pick<UdpEndpointOptions, 'timeoutMs' | 'retransmitMs' | 'cred'>>;
+  private closed = false;
+
+  static async open(o: UdpEndpointOptions = {}): Promise<RpcUdpEndpoint> {
+    const family = o.family ?? (o.sourceAddress !== undefined && isIP(o.sourceAddress) === 6 ? 6 : 4);
+    const socket = await openUdpSocket({
+      family,
+      address: o.sourceAddress,
+      privilegedPort: o.privilegedPort,
+      bufferSize: 4 * 1024 * 1024,
+    });
+    return new RpcUdpEndpoint(socket, family, o);
+  }
+
+  private constructor(socket: Socket, family: 4 | 6, o: UdpEndpointOptions) {
+    this.socket = socket;
+    this.family = family;
+    this.defaults = {
+      timeoutMs: o.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      retransmitMs: o.retransmitMs ?? DEFAULT_RETRANSMIT_MS,
+      cred: o.cred ?? AUTH_NONE_CRED,
+    };
+    this.table = new CallTable((call) => this.transmit(call));
+    socket.on('message', (message, rinfo) => this.table.receive(message, rinfo.address, rinfo.port));
+    // Send errors are reported per call; anything else on the socket is counted and survived.
+    socket.on('error', () => {
+      this.table.stats.badReplies++;
+    });
+  }
+
+  /** The local port the socket is bound to. */
+  get port(): number {
+    return this.socket.address().port;
+  }
+
+  /** Counters: calls, (re)transmissions, replies, dropped unknown-xid and wrong-peer replies, timeouts. */
+  get stats(): Readonly<RpcClientStats> {
+    return this.table.stats;
+  }
+
+  /** Calls currently in flight. */
+  get inFlight(): number {
+    return this.table.size;
+  }
+
+  /**
+   * Call `program`/`version`/`procedure` at `peer`. Resolves on SUCCESS only; otherwise rejects with RpcError
+   * (TIMEOUT, ABORTED, PROG_UNAVAIL, PROG_MISMATCH with low/high, ...). `peer.address` may be a host name.
+   */
+  call(
+    peer: { address: string; port: number },
+    program: number,
+    version: number,
+    procedure: number,
+    args: RpcArgs,
+    o: CallOptions & { retransmitMs?: number } = {},
+  ): Promise<RpcReply> {
+    if (this.closed) return Promise.reject(new RpcError('CLOSED', 'the UDP endpoint is closed'));
+    if (o.signal?.aborted) return Promise.reject(new RpcError('ABORTED', 'call aborted before it was sent'));
+    if (isIP(peer.address) === 0) {
+      return resolveHost(peer.address, this.family).then((found) =>
+        this.call({ address: found.address, port: peer.port }, program, version, procedure, args, o),
+      );
+    }
+    let address = canonicalAddress(peer.address);
+    if (this.family === 6 && isIP(address) === 4) address = `::ffff:${address}`;
+    if (this.family === 4 && isIP(address) === 6) {
+      return Promise.reject(new RpcError('BAD_ADDRESS', `IPv6 peer ${address} on an IPv4 endpoint`));
+    }
+    const table = this.table;
+    const xid = table.allocateXid();
+    let message: Uint8Array;
+    try {
+      this.writer.reset();
+      encodeCall(this.writer, {
+        xid,
+        program,
+        version,
+        procedure,
+        cred: o.cred ?? this.defaults.cred,
+        verifier: AUTH_NONE_CRED,
+        args,
+      });
+      message = this.writer.finish();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const promise = table.add(
+      xid,
+      address,
+      peer.port,
+      message,
+      o.timeoutMs ?? this.defaults.timeoutMs,
+      o.retransmitMs ?? this.defaults.retransmitMs,
+      o.signal,
+    );
+    const call = table.calls.get(xid)!;
+    this.transmit(call);
+    return promise;
+  }
+
+  private transmit(call: PendingCall): void {
+    this.socket.send(call.message, call.port, call.address, (error) => {
+      if (error)
+        this.table.finish(
+          call,
+          new RpcError('CONNECTION', `send to ${call.address}:${call.port} failed: ${error.message}`, { cause: error }),
+        );
+    });
+  }
+
+  /** Fail every call in flight with CLOSED and close the socket. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.table.failAll(() => new RpcError('CLOSED', 'the UDP endpoint was closed'));
+    await new Promise<void>((resolve) => this.socket.close(() => resolve()));
+  }
+}
