@@ -7,11 +7,26 @@ export interface XdrReaderOptions {
   strictPadding?: boolean;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: false });
-const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a leading U+FEFF is part of the string's value, not a byte-order mark to strip.
+const utf8 = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
+const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Largest fixed or variable item we will even consider; a length word above this is rejected before any check. */
 const UINT32_MAX = 0xffffffff;
+
+// Creating a DataView costs about as much as decoding a dozen words, and the layers above make several readers over
+// one receive buffer (record, RPC header, program results). So readers share one DataView over the WHOLE
+// ArrayBuffer, cached for the last buffer seen, and index it with `bytes.byteOffset` added.
+let cachedBuffer: ArrayBufferLike | undefined;
+let cachedView: DataView | undefined;
+
+function wholeBufferView(buffer: ArrayBufferLike): DataView {
+  if (buffer !== cachedBuffer) {
+    cachedView = new DataView(buffer);
+    cachedBuffer = buffer;
+  }
+  return cachedView!;
+}
 
 /**
  * A cursor over XDR bytes. Every read checks that the bytes are there before it slices or allocates
@@ -20,22 +35,34 @@ const UINT32_MAX = 0xffffffff;
  */
 export class XdrReader {
   readonly bytes: Uint8Array;
-  readonly view: DataView;
+  /** DataView over the whole underlying ArrayBuffer; index it with `base + offset`. (compile.ts reads `data`/`base`.) */
+  private readonly data: DataView;
+  /** `bytes.byteOffset`: where `bytes[0]` sits in `data`. */
+  private readonly base: number;
+  private ownView: DataView | undefined;
   /** Current position, as an index into `bytes`. */
   offset: number;
   /** One past the last readable byte. */
   readonly end: number;
   readonly strictPadding: boolean;
 
-  constructor(bytes: Uint8Array, offset = 0, end = bytes.length, options: XdrReaderOptions = {}) {
-    if (!(offset >= 0 && offset <= end && end <= bytes.length)) {
+  constructor(bytes: Uint8Array, offset = 0, end = bytes.length, options?: XdrReaderOptions) {
+    if (!(bytes instanceof Uint8Array)) throw new XdrError('BAD_VALUE', 'XdrReader needs a Uint8Array');
+    if (!(Number.isInteger(offset) && Number.isInteger(end) && offset >= 0 && offset <= end && end <= bytes.length)) {
       throw new XdrError('OUT_OF_RANGE', `reader window ${offset}..${end} outside a buffer of ${bytes.length} bytes`);
     }
     this.bytes = bytes;
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.data = wholeBufferView(bytes.buffer);
+    this.base = bytes.byteOffset;
     this.offset = offset;
     this.end = end;
-    this.strictPadding = options.strictPadding === true;
+    this.strictPadding = options !== undefined && options.strictPadding === true;
+  }
+
+  /** A DataView over `bytes` (index 0 is `bytes[0]`), made on first use. */
+  get view(): DataView {
+    if (this.ownView === undefined) this.ownView = new DataView(this.bytes.buffer, this.base, this.bytes.byteLength);
+    return this.ownView;
   }
 
   /** Bytes left between the cursor and the end of the window. */
@@ -48,10 +75,12 @@ export class XdrReader {
     return this.offset === this.end;
   }
 
+  /** Claim the next `n` bytes and return their index in `bytes`; `what` only names the item in an error. */
   private need(n: number, what: string): number {
     const at = this.offset;
     const end = at + n;
-    if (!(end <= this.end)) {
+    // `end >= at` refuses a negative n (skip/subReader) that would move the cursor backwards.
+    if (!(end <= this.end && end >= at)) {
       throw new XdrError('SHORT_BUFFER', `${what} needs ${n} bytes at offset ${at}, ${this.end - at} remain`);
     }
     this.offset = end;
@@ -61,16 +90,16 @@ export class XdrReader {
   // ---- 4.1 int, 4.2 unsigned int, 4.3 enum, 4.4 bool
 
   readInt(): number {
-    return this.view.getInt32(this.need(4, 'int'));
+    return this.data.getInt32(this.base + this.need(4, 'int'));
   }
 
   readUnsignedInt(): number {
-    return this.view.getUint32(this.need(4, 'unsigned int'));
+    return this.data.getUint32(this.base + this.need(4, 'unsigned int'));
   }
 
   /** An enum is an int on the wire; pass `allowed` to reject values outside the declared set (BAD_ENUM). */
   readEnum(allowed?: ReadonlySet<number>): number {
-    const value = this.view.getInt32(this.need(4, 'enum'));
+    const value = this.data.getInt32(this.base + this.need(4, 'enum'));
     if (allowed !== undefined && !allowed.has(value)) {
       throw new XdrError('BAD_ENUM', `enum value ${value} is not declared`);
     }
@@ -79,7 +108,7 @@ export class XdrReader {
 
   /** bool is strict: 0 or 1, anything else is BAD_BOOL. */
   readBool(): boolean {
-    const value = this.view.getUint32(this.need(4, 'bool'));
+    const value = this.data.getUint32(this.base + this.need(4, 'bool'));
     if (value === 0) return false;
     if (value === 1) return true;
     throw new XdrError('BAD_BOOL', `bool word is ${value}, expected 0 or 1`);
@@ -88,21 +117,21 @@ export class XdrReader {
   // ---- 4.5 hyper and unsigned hyper: always bigint, never a lossy number
 
   readHyper(): bigint {
-    return this.view.getBigInt64(this.need(8, 'hyper'));
+    return this.data.getBigInt64(this.base + this.need(8, 'hyper'));
   }
 
   readUnsignedHyper(): bigint {
-    return this.view.getBigUint64(this.need(8, 'unsigned hyper'));
+    return this.data.getBigUint64(this.base + this.need(8, 'unsigned hyper'));
   }
 
   // ---- 4.6 float, 4.7 double, 4.8 quadruple
 
   readFloat(): number {
-    return this.view.getFloat32(this.need(4, 'float'));
+    return this.data.getFloat32(this.base + this.need(4, 'float'));
   }
 
   readDouble(): number {
-    return this.view.getFloat64(this.need(8, 'double'));
+    return this.data.getFloat64(this.base + this.need(8, 'double'));
   }
 
   /**
@@ -118,10 +147,12 @@ export class XdrReader {
 
   /** `opaque[n]`: n bytes plus padding to a multiple of four. The result aliases the input. */
   readFixedOpaque(length: number): Uint8Array {
-    if (!(length >= 0 && length <= UINT32_MAX)) throw new XdrError('OUT_OF_RANGE', `bad fixed opaque length ${length}`);
+    if (!(Number.isInteger(length) && length >= 0 && length <= UINT32_MAX)) {
+      throw new XdrError('OUT_OF_RANGE', `bad fixed opaque length ${length}`);
+    }
     // Not (length + 3) & ~3: that wraps to a small number for lengths near 2^32.
     const padded = length + ((4 - (length & 3)) & 3);
-    const at = this.need(padded, `opaque[${length}]`);
+    const at = this.need(padded, 'opaque');
     if (padded !== length) this.checkPadding(at + length, at + padded);
     return this.bytes.subarray(at, at + length);
   }
@@ -134,7 +165,7 @@ export class XdrReader {
 
   /** A length or count word, checked against the declared maximum (LIMIT_EXCEEDED) before anything else. */
   readLength(max: number, what: string): number {
-    const length = this.view.getUint32(this.need(4, `${what} length`));
+    const length = this.data.getUint32(this.base + this.need(4, what));
     if (length > max) {
       throw new XdrError('LIMIT_EXCEEDED', `${what} length ${length} exceeds the maximum ${max}`);
     }
@@ -184,12 +215,16 @@ export class XdrReader {
 
   // ---- 4.12 fixed-length array, 4.13 variable-length array
 
-  /** `T[n]`. `minElementSize` (bytes, default 4) lets the reader reject an impossible count before looping. */
+  /**
+   * `T[n]`. `minElementSize` (bytes, default 4) lets the reader reject an impossible count before it loops or
+   * allocates anything.
+   */
   readFixedArray<T>(count: number, readElement: (reader: XdrReader, index: number) => T, minElementSize = 4): T[] {
-    if (!(count >= 0 && count * minElementSize <= this.remaining)) {
+    const atLeast = count * minElementSize;
+    if (!(Number.isInteger(count) && count >= 0 && atLeast <= this.remaining)) {
       throw new XdrError(
         'SHORT_BUFFER',
-        `array of ${count} elements needs at least ${count * minElementSize} bytes, ${this.remaining} remain`,
+        `array of ${count} elements needs at least ${atLeast} bytes, ${this.remaining} remain`,
       );
     }
     const out: T[] = [];
@@ -204,10 +239,14 @@ export class XdrReader {
     return out;
   }
 
-  /** `T<max>`: count word (checked against `max` and the remaining bytes), then the elements. */
+  /**
+   * `T<max>`: count word (checked against `max` and the remaining bytes), then the elements. The count comes from
+   * the peer, so an element type that can be empty (void, `opaque[0]`) still counts as one byte here: a peer cannot
+   * make us loop 2^32 times over no data.
+   */
   readVariableArray<T>(max: number, readElement: (reader: XdrReader, index: number) => T, minElementSize = 4): T[] {
     const count = this.readLength(max, 'array');
-    return this.readFixedArray(count, readElement, minElementSize);
+    return this.readFixedArray(count, readElement, minElementSize >= 1 ? minElementSize : 1);
   }
 
   // ---- 4.19 optional-data

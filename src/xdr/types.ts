@@ -2,10 +2,11 @@
 //
 // Why combinators and not a generator from `.x` text: the protocol layers need a few dozen types, each declared
 // once next to the code that uses it, with TypeScript inferring the value type from the declaration. A combinator
-// is a plain object with `encode`, `decode` and `encodingLength`; structs run over a small array of field codecs
-// (V8 inlines the monomorphic calls well), and a hot type can always be replaced by a hand-written trio with the
-// same interface, which is what the NFS attribute codecs do. No eval/new Function, so no CSP or source-map surprises.
+// is a plain object with `encode`, `decode` and `encodingLength`. Structs and unions are compiled once, at
+// declaration, into straight-line functions (compile.ts says why and when it falls back to the interpreted
+// versions below); a hot type can still be replaced by a hand-written trio with the same interface.
 
+import { compile, type Plan, type PlannedType } from './compile.js';
 import { XdrError } from './errors.js';
 import type { XdrReader } from './reader.js';
 import { paddedLength, type XdrWriter } from './writer.js';
@@ -18,6 +19,11 @@ export interface XdrType<T> {
   decode(reader: XdrReader): T;
   /** Exact number of bytes `encode` writes for `value`. */
   encodingLength(value: T): number;
+  /**
+   * Fewest bytes any value of this type takes on the wire (0 for void). Arrays use it to refuse an impossible
+   * count before they loop; a hand-written trio without it counts as 4.
+   */
+  readonly minSize?: number;
 }
 
 /** Any codec, whatever its value type (generic constraints need `any` here: XdrType is invariant in T). */
@@ -31,67 +37,94 @@ function type<T>(
   encode: (w: XdrWriter, v: T) => void,
   decode: (r: XdrReader) => T,
   encodingLength: (v: T) => number,
+  minSize = 4,
 ): XdrType<T> {
-  return { name, encode, decode, encodingLength };
+  return { name, encode, decode, encodingLength, minSize };
+}
+
+/**
+ * A primitive that generated struct/union code calls straight on the reader/writer (`read${inline}`,
+ * `write${inline}`), with a fixed encoded size.
+ */
+function primitive<T>(
+  name: string,
+  inline: string,
+  size: number,
+  encode: (w: XdrWriter, v: T) => void,
+  decode: (r: XdrReader) => T,
+): XdrType<T> {
+  const plan: Plan = { kind: 'primitive', inline, size };
+  return { name, encode, decode, encodingLength: () => size, minSize: size, ...{ plan } };
 }
 
 const four = () => 4;
-const eight = () => 8;
 
-export const int: XdrType<number> = type(
+export const int: XdrType<number> = primitive(
   'int',
+  'Int',
+  4,
   (w, v) => w.writeInt(v),
   (r) => r.readInt(),
-  four,
 );
-export const uint: XdrType<number> = type(
+export const uint: XdrType<number> = primitive(
   'unsigned int',
+  'UnsignedInt',
+  4,
   (w, v) => w.writeUnsignedInt(v),
   (r) => r.readUnsignedInt(),
-  four,
 );
-export const bool: XdrType<boolean> = type(
+export const bool: XdrType<boolean> = primitive(
   'bool',
+  'Bool',
+  4,
   (w, v) => w.writeBool(v),
   (r) => r.readBool(),
-  four,
 );
-export const hyper: XdrType<bigint> = type<bigint>(
+export const hyper: XdrType<bigint> = primitive<bigint>(
   'hyper',
+  'Hyper',
+  8,
   (w, v) => w.writeHyper(v),
   (r) => r.readHyper(),
-  eight,
 );
-export const uhyper: XdrType<bigint> = type<bigint>(
+export const uhyper: XdrType<bigint> = primitive<bigint>(
   'unsigned hyper',
+  'UnsignedHyper',
+  8,
   (w, v) => w.writeUnsignedHyper(v),
   (r) => r.readUnsignedHyper(),
-  eight,
 );
-export const float: XdrType<number> = type(
+export const float: XdrType<number> = primitive(
   'float',
+  'Float',
+  4,
   (w, v) => w.writeFloat(v),
   (r) => r.readFloat(),
-  four,
 );
-export const double: XdrType<number> = type(
+export const double: XdrType<number> = primitive(
   'double',
+  'Double',
+  8,
   (w, v) => w.writeDouble(v),
   (r) => r.readDouble(),
-  eight,
 );
 export const quadruple: XdrType<Uint8Array> = type(
   'quadruple',
   (w, v) => w.writeQuadruple(v),
   (r) => r.readQuadruple(),
   () => 16,
+  16,
 );
-export const xdrVoid: XdrType<undefined> = type<undefined>(
-  'void',
-  () => {},
-  () => undefined,
-  () => 0,
-);
+export const xdrVoid: XdrType<undefined> = {
+  ...type<undefined>(
+    'void',
+    () => {},
+    () => undefined,
+    () => 0,
+    0,
+  ),
+  ...{ plan: { kind: 'void' } as Plan },
+};
 
 /** `opaque[n]` — decoded bytes alias the input. */
 export function fixedOpaque(length: number): XdrType<Uint8Array> {
@@ -100,6 +133,7 @@ export function fixedOpaque(length: number): XdrType<Uint8Array> {
     (w, v) => w.writeFixedOpaque(v, length),
     (r) => r.readFixedOpaque(length),
     () => paddedLength(length),
+    paddedLength(length),
   );
 }
 
@@ -130,12 +164,16 @@ function utf8Length(s: string): number {
   return n;
 }
 
-/** `string<max>` as a JavaScript string (UTF-8 on the wire; max counts bytes). */
-export function string(max = 0xffffffff): XdrType<string> {
+/**
+ * `string<max>` as a JavaScript string (UTF-8 on the wire; max counts bytes). By default invalid UTF-8 decodes to
+ * U+FFFD, which is lossy: such a string may not re-encode to the same bytes or even within `max` (each U+FFFD is
+ * three bytes). Pass `strictUtf8` to refuse it (BAD_STRING), or use `stringBytes` to keep the exact bytes.
+ */
+export function string(max = 0xffffffff, strictUtf8 = false): XdrType<string> {
   return type(
     max === 0xffffffff ? 'string<>' : `string<${max}>`,
     (w, v) => w.writeString(v, max),
-    (r) => r.readString(max),
+    (r) => r.readString(max, strictUtf8),
     (v) => 4 + paddedLength(utf8Length(v)),
   );
 }
@@ -143,7 +181,7 @@ export function string(max = 0xffffffff): XdrType<string> {
 /** `string<max>` kept as raw bytes (aliasing the input on decode). */
 export function stringBytes(max = 0xffffffff): XdrType<Uint8Array> {
   return type(
-    `string<${max}>`,
+    max === 0xffffffff ? 'string<>' : `string<${max}>`,
     (w, v) => w.writeStringBytes(v, max),
     (r) => r.readStringBytes(max),
     (v) => 4 + paddedLength(v.length),
@@ -151,24 +189,25 @@ export function stringBytes(max = 0xffffffff): XdrType<Uint8Array> {
 }
 
 /** Lower bound of an element's encoded size, used to refuse impossible counts before looping. */
-function minSize(element: XdrType<unknown>): number {
-  return (element as { minSize?: number }).minSize ?? 4;
+function minSize(element: AnyXdrType): number {
+  return element.minSize ?? 4;
 }
 
 /** `T[n]`. */
 export function fixedArray<T>(element: XdrType<T>, count: number): XdrType<T[]> {
-  const min = minSize(element as XdrType<unknown>);
+  const min = minSize(element);
   return type(
     `${element.name}[${count}]`,
     (w, v) => w.writeFixedArray(v, count, element.encode),
     (r) => r.readFixedArray(count, element.decode, min),
     (v) => sumLengths(element, v),
+    count * min,
   );
 }
 
 /** `T<max>`. */
 export function array<T>(element: XdrType<T>, max = 0xffffffff): XdrType<T[]> {
-  const min = minSize(element as XdrType<unknown>);
+  const min = minSize(element);
   return type(
     `${element.name}<${max === 0xffffffff ? '' : max}>`,
     (w, v) => w.writeVariableArray(v, max, element.encode),
@@ -201,14 +240,17 @@ export function linkedList<T>(element: XdrType<T>, maxEntries: number): XdrType<
   return type(
     `${element.name} list`,
     (w, values) => {
+      if (!Array.isArray(values)) throw new XdrError('BAD_VALUE', 'list needs an array');
       if (values.length > maxEntries) {
         throw new XdrError('LIMIT_EXCEEDED', `list of ${values.length} exceeds ${maxEntries} entries`);
       }
+      const start = w.offset;
       for (let i = 0; i < values.length; i++) {
         w.writeBool(true);
         try {
           element.encode(w, values[i] as T);
         } catch (error) {
+          w.offset = start;
           if (error instanceof XdrError) throw error.within(`[${i}]`);
           throw error;
         }
@@ -249,21 +291,37 @@ export function enumeration<const E extends Record<string, number>>(name: string
   const allowed = new Set<number>(Object.values(values));
   const names = new Map<number, string>();
   for (const [key, value] of Object.entries(values)) if (!names.has(value)) names.set(value, key);
+  // Small non-negative enums (nearly all of them) are checked with a byte table: cheaper than Set.has per decode.
+  const small = [...allowed].every((v) => Number.isInteger(v) && v >= 0 && v < 1024);
+  const table = new Uint8Array(small ? Math.max(0, ...allowed) + 1 : 0);
+  for (const v of allowed) if (small) table[v] = 1;
+  const size = table.length;
+  const declared = small ? (v: number) => v >= 0 && v < size && table[v] === 1 : (v: number) => allowed.has(v);
+  const plan: Plan | undefined = small ? { kind: 'enum', table } : undefined;
   return {
+    ...{ plan },
     name,
     values,
     allowed,
     nameOf: (value) => names.get(value),
-    encode: (w, v) => w.writeEnum(v, allowed),
+    encode: (w, v) => {
+      if (typeof v !== 'number') throw new XdrError('BAD_VALUE', `enum ${name} needs a number`).inType(name);
+      if (!declared(v)) throw new XdrError('BAD_ENUM', `enum value ${v} is not declared`).inType(name);
+      w.writeInt(v);
+    },
     decode: (r) => {
+      let value: number;
       try {
-        return r.readEnum(allowed) as E[keyof E];
+        value = r.readInt();
       } catch (error) {
-        if (error instanceof XdrError) throw error.within(name);
+        if (error instanceof XdrError) throw error.inType(name);
         throw error;
       }
+      if (declared(value)) return value as E[keyof E];
+      throw new XdrError('BAD_ENUM', `enum value ${value} is not declared`).inType(name);
     },
     encodingLength: four,
+    minSize: 4,
   };
 }
 
@@ -279,25 +337,34 @@ export function nameTable<const E extends Record<string, number>>(values: E): (v
 type FieldList = readonly (readonly [string, AnyXdrType])[];
 type StructValue<F extends FieldList> = { -readonly [K in F[number] as K[0]]: XdrValue<K[1]> };
 
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
 /**
  * `struct name { ... }` from an ordered list of `[field, type]` pairs. The value type is inferred. Errors carry
- * the path `name.field` (and deeper paths from nested types).
+ * the path `name.field` (and deeper field paths from nested types: `name.field[3].x`).
  */
 export function struct<const F extends FieldList>(name: string, fields: F): XdrType<StructValue<F>> {
   const keys = fields.map((f) => f[0]);
   const codecs = fields.map((f) => f[1]);
   const count = fields.length;
-  return {
+  const fail = (error: unknown, i: number): unknown =>
+    error instanceof XdrError ? (i < count ? error.within(keys[i]!) : error).inType(name) : error;
+  const badValue = (value: unknown) =>
+    new XdrError('BAD_VALUE', `struct ${name} needs an object, got ${value === null ? 'null' : typeof value}`);
+  const min = codecs.reduce((n, c) => n + minSize(c), 0);
+  const interpreted: XdrType<StructValue<F>> = {
     name,
     encode(w, value) {
       const start = w.offset;
       let i = 0;
       try {
+        if (!isObject(value)) throw badValue(value);
         for (; i < count; i++) codecs[i]!.encode(w, (value as Record<string, unknown>)[keys[i]!]);
       } catch (error) {
         w.offset = start;
-        if (error instanceof XdrError) throw error.within(keys[i]!).within(name);
-        throw error;
+        throw fail(error, isObject(value) ? i : count);
       }
     },
     decode(r) {
@@ -306,8 +373,7 @@ export function struct<const F extends FieldList>(name: string, fields: F): XdrT
       try {
         for (; i < count; i++) out[keys[i]!] = codecs[i]!.decode(r);
       } catch (error) {
-        if (error instanceof XdrError) throw error.within(keys[i]!).within(name);
-        throw error;
+        throw fail(error, i);
       }
       return out as StructValue<F>;
     },
@@ -316,8 +382,11 @@ export function struct<const F extends FieldList>(name: string, fields: F): XdrT
       for (let i = 0; i < count; i++) n += codecs[i]!.encodingLength((value as Record<string, unknown>)[keys[i]!]);
       return n;
     },
-    ...{ minSize: codecs.reduce((n, c) => n + minSize(c), 0) },
-  } as XdrType<StructValue<F>>;
+    minSize: min,
+  };
+  const plan: Plan = { kind: 'struct', keys, codecs: codecs as PlannedType[] };
+  const compiled = compile(plan, interpreted as PlannedType);
+  return { ...interpreted, ...compiled, ...{ plan } } as XdrType<StructValue<F>>;
 }
 
 // ---- discriminated unions
@@ -328,7 +397,8 @@ export type UnionValue<A extends Record<number, AnyXdrType>, D> =
 
 /**
  * `union switch (discriminant) { case ...: ...; default: ... }`. Values are `{ tag, value }`. A tag without an arm
- * and no default is BAD_DISCRIMINANT on both encode and decode.
+ * and no default is BAD_DISCRIMINANT on encode, decode and encodingLength. Errors carry the union's name, then the
+ * arm's own path (`reply_body.accepted_reply.verf`).
  */
 export function union<const A extends Record<number, AnyXdrType>, D extends AnyXdrType | undefined = undefined>(
   name: string,
@@ -336,42 +406,61 @@ export function union<const A extends Record<number, AnyXdrType>, D extends AnyX
   arms: A,
   defaultArm?: D,
 ): XdrType<UnionValue<A, D>> {
-  const table = new Map<number, XdrType<unknown>>();
-  for (const [key, codec] of Object.entries(arms)) table.set(Number(key), codec as XdrType<unknown>);
-  const armFor = (tag: number): XdrType<unknown> => {
-    const arm = table.get(tag) ?? (defaultArm as XdrType<unknown> | undefined);
-    if (arm === undefined) throw new XdrError('BAD_DISCRIMINANT', `no arm for discriminant ${tag}`, name);
+  const table = new Map<number, AnyXdrType>();
+  for (const [key, codec] of Object.entries(arms)) table.set(Number(key), codec as AnyXdrType);
+  const fallback = defaultArm as AnyXdrType | undefined;
+  const armFor = (tag: number): AnyXdrType => {
+    const arm = table.get(tag) ?? fallback;
+    if (arm === undefined) throw noArm(tag);
     return arm;
   };
-  return {
+  let least = Number.POSITIVE_INFINITY;
+  for (const arm of table.values()) least = Math.min(least, minSize(arm));
+  if (fallback !== undefined) least = Math.min(least, minSize(fallback));
+  const min = minSize(discriminant) + (least === Number.POSITIVE_INFINITY ? 0 : least);
+  const fail = (error: unknown): unknown => (error instanceof XdrError ? error.inType(name) : error);
+  const badValue = (v: unknown) =>
+    new XdrError('BAD_VALUE', `union ${name} needs { tag, value }, got ${v === null ? 'null' : typeof v}`);
+  const noArm = (tag: unknown) => new XdrError('BAD_DISCRIMINANT', `no arm for discriminant ${String(tag)}`);
+  const interpreted: XdrType<UnionValue<A, D>> = {
     name,
     encode(w, v) {
       const start = w.offset;
       try {
+        if (!isObject(v)) throw badValue(v);
         const arm = armFor(v.tag as number);
         discriminant.encode(w, v.tag as number);
         arm.encode(w, v.value);
       } catch (error) {
         w.offset = start;
-        if (error instanceof XdrError && error.path !== name) throw error.within(name);
-        throw error;
+        throw fail(error);
       }
     },
     decode(r) {
-      let tag: number;
       try {
-        tag = discriminant.decode(r);
-        const arm = armFor(tag);
-        return { tag, value: arm.decode(r) } as UnionValue<A, D>;
+        const tag = discriminant.decode(r);
+        return { tag, value: armFor(tag).decode(r) } as UnionValue<A, D>;
       } catch (error) {
-        if (error instanceof XdrError && error.path !== name) throw error.within(name);
-        throw error;
+        throw fail(error);
       }
     },
     encodingLength(v) {
-      return discriminant.encodingLength(v.tag as number) + armFor(v.tag as number).encodingLength(v.value);
+      try {
+        return discriminant.encodingLength(v.tag as number) + armFor(v.tag as number).encodingLength(v.value);
+      } catch (error) {
+        throw fail(error);
+      }
     },
+    minSize: min,
   };
+  const plan: Plan = {
+    kind: 'union',
+    discriminant: discriminant as PlannedType,
+    arms: table as Map<number, PlannedType>,
+    fallback: fallback as PlannedType | undefined,
+  };
+  const compiled = compile(plan, interpreted as PlannedType);
+  return { ...interpreted, ...compiled, ...{ plan } } as XdrType<UnionValue<A, D>>;
 }
 
 /** Encode one value into fresh bytes. */
