@@ -66,6 +66,8 @@ export interface PendingCall {
   /** Next retransmission interval; 0 = never retransmit (stream transports). */
   retransmitMs: number;
   attempts: number;
+  /** True while the transport holds the call in a send queue (a retransmission then would only duplicate it). */
+  queued: boolean;
   timer: NodeJS.Timeout | undefined;
   resolve: (reply: RpcReply) => void;
   reject: (error: Error) => void;
@@ -121,6 +123,7 @@ export class CallTable {
         deadline: start + timeoutMs,
         retransmitMs: retransmitMs > 0 && retransmitMs < timeoutMs ? retransmitMs : 0,
         attempts: 1,
+        queued: false,
         timer: undefined,
         resolve,
         reject,
@@ -155,10 +158,12 @@ export class CallTable {
       );
       return;
     }
-    call.attempts++;
-    this.stats.transmissions++;
-    this.stats.retransmissions++;
-    this.retransmit(call);
+    if (!call.queued) {
+      call.attempts++;
+      this.stats.transmissions++;
+      this.stats.retransmissions++;
+      this.retransmit(call);
+    }
     call.retransmitMs *= 2;
     call.timer = setTimeout(this.onTimer, Math.min(call.retransmitMs, left), call);
   }

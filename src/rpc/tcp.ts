@@ -17,7 +17,7 @@ export interface TcpConnectOptions {
   path?: string;
 }
 
-/** Open a TCP connection. Errors: RpcError CONNECTION, TIMEOUT, ABORTED, PRIVILEGED_PORT. */
+/** Open a TCP connection (unref'd: an idle connection does not keep the process alive). Errors: RpcError CONNECTION, TIMEOUT, ABORTED, PRIVILEGED_PORT. */
 export async function connectTcp(o: TcpConnectOptions): Promise<Socket> {
   const once = (localPort: number | undefined) =>
     new Promise<Socket>((resolve, reject) => {
@@ -64,6 +64,7 @@ export async function connectTcp(o: TcpConnectOptions): Promise<Socket> {
       };
       const onConnect = () => {
         cleanup();
+        socket.unref();
         resolve(socket);
       };
       const onAbort = () => {

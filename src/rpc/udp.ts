@@ -15,6 +15,12 @@ export const PRIVILEGED_PORT_HIGH = 1023;
 
 export const DEFAULT_TIMEOUT_MS = 5000;
 export const DEFAULT_RETRANSMIT_MS = 500;
+/**
+ * Datagrams an endpoint sends per event-loop turn before it lets replies in. libuv reads at most 32 datagrams per
+ * socket per turn, so sending more per turn than that outruns reading. Measured here: 10,000 calls at once to one
+ * in-process server all answered in about 0.3-1 s with 32; with 128, calls timed out after four transmissions.
+ */
+export const SEND_BURST = 32;
 
 /**
  * Try reserved ports from a random start downwards (wrapping), as bindresvport(3) does. `tryPort` resolves on
@@ -126,6 +132,11 @@ export class RpcUdpEndpoint {
   private readonly writer = new XdrWriter(1024);
   private readonly defaults: Required<Pick<UdpEndpointOptions, 'timeoutMs' | 'retransmitMs' | 'cred'>>;
   private closed = false;
+  /** Calls waiting for the next event-loop turn to be (re)transmitted; queue[queueHead..] are still to go. */
+  private queue: PendingCall[] = [];
+  private queueHead = 0;
+  private burstUsed = 0;
+  private flushScheduled = false;
 
   static async open(o: UdpEndpointOptions = {}): Promise<RpcUdpEndpoint> {
     const family = o.family ?? (o.sourceAddress !== undefined && isIP(o.sourceAddress) === 6 ? 6 : 4);
@@ -147,6 +158,8 @@ export class RpcUdpEndpoint {
       cred: o.cred ?? AUTH_NONE_CRED,
     };
     this.table = new CallTable((call) => this.transmit(call));
+    // An idle endpoint does not keep the process alive; calls in flight do (their timers are referenced).
+    socket.unref();
     socket.on('message', (message, rinfo) => this.table.receive(message, rinfo.address, rinfo.port));
     // Send errors are reported per call; anything else on the socket is counted and survived.
     socket.on('error', () => {
@@ -225,13 +238,61 @@ export class RpcUdpEndpoint {
     return promise;
   }
 
+  /**
+   * Send now while this event-loop turn has burst budget left, else queue for the next turn. Thousands of calls
+   * started in one tick would otherwise all be sent before a single reply is read, and replies beyond the socket's
+   * receive buffer (about 200 KiB: net.core.rmem_max) would be dropped by the kernel. Between bursts the loop
+   * reads replies.
+   */
   private transmit(call: PendingCall): void {
+    if (this.queue.length === 0 && this.burstUsed < SEND_BURST) {
+      this.burstUsed++;
+      this.scheduleFlush();
+      this.send(call);
+      return;
+    }
+    call.queued = true;
+    this.queue.push(call);
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(this.flush);
+  }
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    this.burstUsed = 0;
+    const queue = this.queue;
+    let sent = 0;
+    let i = this.queueHead;
+    for (; i < queue.length && sent < SEND_BURST; i++) {
+      const call = queue[i]!;
+      call.queued = false;
+      if (this.table.calls.get(call.xid) !== call) continue; // settled while queued
+      this.send(call);
+      sent++;
+    }
+    if (i >= queue.length) {
+      this.queue = [];
+      this.queueHead = 0;
+    } else {
+      this.queueHead = i;
+      this.burstUsed = SEND_BURST;
+      this.scheduleFlush();
+    }
+  };
+
+  private send(call: PendingCall): void {
     this.socket.send(call.message, call.port, call.address, (error) => {
-      if (error)
+      if (error) {
         this.table.finish(
           call,
           new RpcError('CONNECTION', `send to ${call.address}:${call.port} failed: ${error.message}`, { cause: error }),
         );
+      }
     });
   }
 

@@ -1,0 +1,309 @@
+// RpcClient and RpcUdpEndpoint against hand-made fake peers on 127.0.0.1 (raw dgram / net, no RpcServer).
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { createServer, type Server, type Socket as TcpSocket } from 'node:net';
+import t, { type Test } from 'tap';
+import {
+  AUTH_NONE_CRED,
+  authSys,
+  decodeAuth,
+  decodeCall,
+  encodeRecord,
+  encodeReply,
+  RecordDecoder,
+  type RpcCallMessage,
+  RpcClient,
+  type RpcReplyInput,
+  RpcUdpEndpoint,
+} from '../../src/rpc/index.js';
+import { XdrReader, XdrWriter } from '../../src/xdr/index.js';
+
+const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+function reply(r: RpcReplyInput): Uint8Array {
+  const w = new XdrWriter();
+  encodeReply(w, r);
+  return w.finish();
+}
+const success = (call: RpcCallMessage, results: Uint8Array = call.args) =>
+  reply({ xid: call.xid, replyStat: 0, verifier: AUTH_NONE_CRED, acceptStat: 0, results });
+
+/** A UDP fake peer: `answer` gets each call and sends what it likes through `send`. */
+async function fakeUdp(
+  t: Test,
+  answer: (call: RpcCallMessage, send: (bytes: Uint8Array) => void, from: RemoteInfo, seen: number) => void,
+): Promise<Socket> {
+  const socket = createSocket('udp4');
+  let seen = 0;
+  socket.on('message', (message, from) => {
+    const call = decodeCall(new XdrReader(message));
+    answer(call, (bytes) => socket.send(bytes, from.port, from.address), from, ++seen);
+  });
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  t.teardown(() => socket.close());
+  return socket;
+}
+
+t.test('UDP: echo call, results are the reply body, stats count it', async (t) => {
+  const server = await fakeUdp(t, (call, send) => send(success(call)));
+  const client = new RpcClient({ host: '127.0.0.1', port: server.address().port, transport: 'udp' });
+  t.teardown(() => client.close());
+  const r = await client.call(100099, 1, 5, Uint8Array.of(0, 0, 0, 42));
+  t.equal(toHex(r.body), '0000002a');
+  t.equal(r.attempts, 1);
+  t.equal(client.stats.calls, 1);
+  t.equal(client.stats.replies, 1);
+  const w = await client.call(100099, 1, 5, (writer) => writer.writeString('hi'));
+  t.equal(toHex(w.body), '000000026869' + '0000');
+});
+
+t.test('UDP: credentials go on the wire', async (t) => {
+  let seenCred = '';
+  const server = await fakeUdp(t, (call, send) => {
+    const d = decodeAuth(call.cred);
+    if (d.kind === 'AUTH_SYS') seenCred = `${d.sys.machineName}:${d.sys.uid}`;
+    send(success(call));
+  });
+  const client = new RpcClient({
+    host: '127.0.0.1',
+    port: server.address().port,
+    transport: 'udp',
+    cred: authSys({ machineName: 'probe', uid: 7, gid: 7 }),
+  });
+  t.teardown(() => client.close());
+  await client.ping(100099, 1);
+  t.equal(seenCred, 'probe:7');
+});
+
+t.test('UDP: replies with unknown xids and from the wrong peer are dropped and counted', async (t) => {
+  const stranger = createSocket('udp4');
+  await new Promise<void>((resolve) => stranger.bind(0, '127.0.0.1', resolve));
+  t.teardown(() => stranger.close());
+  const server = await fakeUdp(t, (call, send, from) => {
+    // an unknown xid, then the right xid from another port, then the real answer
+    send(success({ ...call, xid: (call.xid + 1000) >>> 0 }));
+    stranger.send(success(call), from.port, from.address, () => setTimeout(() => send(success(call)), 20));
+  });
+  const client = new RpcClient({ host: '127.0.0.1', port: server.address().port, transport: 'udp' });
+  t.teardown(() => client.close());
+  const r = await client.ping(100099, 1, { timeoutMs: 3000 });
+  t.equal(r.attempts, 1);
+  t.equal(client.stats.unknownXid, 1);
+  t.equal(client.stats.wrongPeer, 1);
+  t.equal(client.stats.replies, 1);
+});
+
+t.test('UDP: retransmits until answered; times out with TIMEOUT when never answered', async (t) => {
+  const server = await fakeUdp(t, (call, send, _from, seen) => {
+    if (seen >= 3) send(success(call));
+  });
+  const client = new RpcClient({ host: '127.0.0.1', port: server.address().port, transport: 'udp', retransmitMs: 10 });
+  t.teardown(() => client.close());
+  const r = await client.ping(100099, 1, { timeoutMs: 5000 });
+  t.equal(r.attempts, 3);
+  t.equal(client.stats.retransmissions, 2);
+
+  const silent = await fakeUdp(t, () => {});
+  const client2 = new RpcClient({ host: '127.0.0.1', port: silent.address().port, transport: 'udp', retransmitMs: 10 });
+  t.teardown(() => client2.close());
+  await t.rejects(client2.ping(100099, 1, { timeoutMs: 200 }), { code: 'TIMEOUT' });
+  t.ok(client2.stats.retransmissions >= 2, 'retransmitted before giving up');
+  t.equal(client2.stats.timeouts, 1);
+});
+
+t.test('UDP: AbortSignal aborts a call in flight and one not yet sent', async (t) => {
+  const silent = await fakeUdp(t, () => {});
+  const client = new RpcClient({ host: '127.0.0.1', port: silent.address().port, transport: 'udp' });
+  t.teardown(() => client.close());
+  const controller = new AbortController();
+  const pending = client.ping(100099, 1, { signal: controller.signal, timeoutMs: 10_000 });
+  setTimeout(() => controller.abort(), 20);
+  await t.rejects(pending, { code: 'ABORTED' });
+  await t.rejects(client.ping(100099, 1, { signal: AbortSignal.abort() }), { code: 'ABORTED' });
+  t.equal(client.stats.aborted, 1);
+});
+
+t.test('UDP: every reject/accept status becomes the right RpcError', async (t) => {
+  const server = await fakeUdp(t, (call, send) => {
+    const base = { xid: call.xid, replyStat: 0 as const, verifier: AUTH_NONE_CRED };
+    const replies: Record<number, RpcReplyInput> = {
+      1: { ...base, acceptStat: 1 },
+      2: { ...base, acceptStat: 2, low: 2, high: 4 },
+      3: { ...base, acceptStat: 3 },
+      4: { ...base, acceptStat: 4 },
+      5: { ...base, acceptStat: 5 },
+      6: { xid: call.xid, replyStat: 1, rejectStat: 0, low: 2, high: 2 },
+      7: { xid: call.xid, replyStat: 1, rejectStat: 1, authStat: 5 },
+    };
+    if (call.procedure === 8) send(Uint8Array.from([...reply({ ...base, acceptStat: 0 }).subarray(0, 12), 0, 0]));
+    else send(reply(replies[call.procedure]!));
+  });
+  const client = new RpcClient({ host: '127.0.0.1', port: server.address().port, transport: 'udp' });
+  t.teardown(() => client.close());
+  const none = new Uint8Array(0);
+  await t.rejects(client.call(1, 1, 1, none), { code: 'PROG_UNAVAIL' });
+  await t.rejects(client.call(1, 1, 2, none), { code: 'PROG_MISMATCH', low: 2, high: 4 });
+  await t.rejects(client.call(1, 1, 3, none), { code: 'PROC_UNAVAIL' });
+  await t.rejects(client.call(1, 1, 4, none), { code: 'GARBAGE_ARGS' });
+  await t.rejects(client.call(1, 1, 5, none), { code: 'SYSTEM_ERR' });
+  await t.rejects(client.call(1, 1, 6, none), { code: 'RPC_MISMATCH', low: 2, high: 2 });
+  await t.rejects(client.call(1, 1, 7, none), { code: 'AUTH_ERROR', authStat: 5 });
+  await t.rejects(client.call(1, 1, 8, none), { code: 'BAD_REPLY' });
+});
+
+t.test('UDP endpoint: one socket, many peers, many calls in flight answered out of order', async (t) => {
+  const held: [RpcCallMessage, (b: Uint8Array) => void][] = [];
+  const peers = await Promise.all(
+    [0, 1, 2, 3].map(() =>
+      fakeUdp(t, (call, send) => {
+        held.push([call, send]);
+        if (held.length === 400) for (const [c, s] of held.reverse()) s(success(c));
+      }),
+    ),
+  );
+  const endpoint = await RpcUdpEndpoint.open();
+  t.teardown(() => endpoint.close());
+  t.ok(endpoint.port > 0);
+  const calls = Array.from({ length: 400 }, (_, i) =>
+    endpoint.call({ address: '127.0.0.1', port: peers[i % 4]!.address().port }, 100099, 1, 1, (w) =>
+      w.writeUnsignedInt(i),
+    ),
+  );
+  const results = await Promise.all(calls);
+  t.same(
+    results.map((r) => new DataView(r.body.buffer, r.body.byteOffset).getUint32(0)),
+    Array.from({ length: 400 }, (_, i) => i),
+  );
+  t.equal(endpoint.stats.replies, 400);
+  t.equal(endpoint.inFlight, 0);
+  await endpoint.close();
+  await t.rejects(endpoint.call({ address: '127.0.0.1', port: 9 }, 1, 1, 0, new Uint8Array(0)), { code: 'CLOSED' });
+});
+
+t.test('UDP endpoint: close fails calls in flight with CLOSED', async (t) => {
+  const silent = await fakeUdp(t, () => {});
+  const endpoint = await RpcUdpEndpoint.open();
+  const pending = endpoint.call({ address: '127.0.0.1', port: silent.address().port }, 1, 1, 0, new Uint8Array(0));
+  await endpoint.close();
+  await t.rejects(pending, { code: 'CLOSED' });
+});
+
+t.test('privileged source port: bound in 600-1023 as root, PRIVILEGED_PORT otherwise', async (t) => {
+  let fromPort = 0;
+  const server = await fakeUdp(t, (call, send, from) => {
+    fromPort = from.port;
+    send(success(call));
+  });
+  const client = new RpcClient({
+    host: '127.0.0.1',
+    port: server.address().port,
+    transport: 'udp',
+    privilegedPort: true,
+    sourceAddress: '127.0.0.1',
+  });
+  t.teardown(() => client.close());
+  if (process.getuid?.() === 0) {
+    await client.ping(100099, 1);
+    t.ok(fromPort >= 600 && fromPort <= 1023, `source port ${fromPort}`);
+  } else {
+    await t.rejects(client.ping(100099, 1), { code: 'PRIVILEGED_PORT' });
+  }
+});
+
+/** A TCP fake peer answering every record; `chunk` bytes per write and `fragment` bytes per record fragment. */
+async function fakeTcp(
+  t: Test,
+  o: { fragment?: number; chunk?: number; dropAfter?: number; silent?: boolean } = {},
+): Promise<{ server: Server; port: number; records: number[]; connections: number; drop: () => void }> {
+  const sockets = new Set<TcpSocket>();
+  const state = {
+    server: undefined as unknown as Server,
+    port: 0,
+    records: [] as number[],
+    connections: 0,
+    drop: () => {
+      for (const s of sockets) s.destroy();
+    },
+  };
+  state.server = createServer((socket) => {
+    state.connections++;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    const decoder = new RecordDecoder();
+    let answered = 0;
+    socket.on('data', (data) => {
+      for (const record of decoder.push(data)) {
+        state.records.push(record.length);
+        if (o.silent) continue;
+        const call = decodeCall(new XdrReader(record));
+        const framed = encodeRecord(success(call), o.fragment);
+        const step = o.chunk ?? framed.length;
+        for (let i = 0; i < framed.length; i += step) socket.write(framed.subarray(i, i + step));
+        answered++;
+        if (o.dropAfter !== undefined && answered >= o.dropAfter) socket.destroy();
+      }
+    });
+  });
+  await new Promise<void>((resolve) => state.server.listen(0, '127.0.0.1', resolve));
+  state.port = (state.server.address() as { port: number }).port;
+  t.teardown(() => {
+    for (const s of sockets) s.destroy();
+    state.server.close();
+  });
+  return state;
+}
+
+t.test(
+  'TCP: replies split into 1-byte fragments written 1 byte at a time; calls split into 3-byte fragments',
+  async (t) => {
+    const peer = await fakeTcp(t, { fragment: 1, chunk: 1 });
+    const client = new RpcClient({ host: '127.0.0.1', port: peer.port, transport: 'tcp', maxFragmentSize: 3 });
+    t.teardown(() => client.close());
+    const payload = Uint8Array.from({ length: 64 }, (_, i) => i);
+    const results = await Promise.all(Array.from({ length: 20 }, () => client.call(100099, 1, 1, payload)));
+    for (const r of results) t.equal(toHex(r.body), toHex(payload));
+    t.equal(peer.records.length, 20);
+    t.equal(peer.connections, 1, 'one connection for all calls');
+  },
+);
+
+t.test('TCP: reconnects after the peer closes; calls in flight fail with CONNECTION', async (t) => {
+  const peer = await fakeTcp(t, { dropAfter: 1 });
+  const client = new RpcClient({ host: '127.0.0.1', port: peer.port, transport: 'tcp' });
+  t.teardown(() => client.close());
+  await client.ping(100099, 1);
+  await new Promise((r) => setTimeout(r, 50));
+  await client.ping(100099, 1);
+  t.equal(peer.connections, 2, 'reconnected');
+
+  const silent = await fakeTcp(t, { silent: true });
+  const client2 = new RpcClient({ host: '127.0.0.1', port: silent.port, transport: 'tcp' });
+  t.teardown(() => client2.close());
+  const inFlight = client2.ping(100099, 1, { timeoutMs: 10_000 });
+  await new Promise((r) => setTimeout(r, 50));
+  silent.drop();
+  await t.rejects(inFlight, { code: 'CONNECTION' });
+  await t.rejects(
+    client2.ping(100099, 1, { timeoutMs: 100 }),
+    { code: 'TIMEOUT' },
+    'reconnected; silent peer times out',
+  );
+  t.equal(silent.connections, 2);
+  const third = client2.ping(100099, 1, { timeoutMs: 10_000 });
+  await client2.close();
+  await t.rejects(third, { code: 'CLOSED' });
+});
+
+t.test('TCP: connect refused is CONNECTION; a reply record over the cap drops the connection', async (t) => {
+  const peer = await fakeTcp(t);
+  const port = peer.port;
+  peer.server.close();
+  await new Promise((r) => setTimeout(r, 20));
+  const client = new RpcClient({ host: '127.0.0.1', port, transport: 'tcp' });
+  t.teardown(() => client.close());
+  await t.rejects(client.ping(100099, 1), { code: 'CONNECTION' });
+
+  const big = await fakeTcp(t);
+  const small = new RpcClient({ host: '127.0.0.1', port: big.port, transport: 'tcp', maxRecordSize: 100 });
+  t.teardown(() => small.close());
+  await t.rejects(small.call(100099, 1, 1, new Uint8Array(200)), { code: 'CONNECTION' });
+});
