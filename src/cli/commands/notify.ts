@@ -57,7 +57,10 @@ export function register(program: Command): void {
     .option('--source <address>', 'send from this local address (the floating IP)')
     .option('--state-dir <dir>', 'same as -P')
     .option('--state <n>', 'announce this odd state number and write it, instead of bumping')
-    .option('--concurrency <n>', 'RPC calls in flight at once, not counting those already waiting for a retransmission (default 512)')
+    .option(
+      '--concurrency <n>',
+      'RPC calls in flight at once, not counting those already waiting for a retransmission (default 512)',
+    )
     .option('--dry-run', 'change nothing, send nothing: show who would be notified with which state')
     .option('--no-lift-grace', "do not end lockd's grace period when there is nobody to notify")
     .option('--short-name', 'also announce the short form of dotted names (sm-notify does; off by default)')
