@@ -48,7 +48,9 @@ t.test(
       }
     }
     t.equal(byName.get('no-such-host.invalid')!.status, 'unresolved');
-    t.equal(fleet.notifications.length, 30, 'one SM_NOTIFY per reachable host');
+    // UDP: a retransmitted call may arrive twice; every reachable host got it at least once, nobody else did.
+  t.equal(new Set(fleet.notifications.map((n) => n.address)).size, 30, 'SM_NOTIFY reached every reachable host');
+  t.ok(fleet.notifications.length < 60, 'no storm of retransmissions');
     for (const n of fleet.notifications) {
       t.equal(n.monName, 'foo-ha');
       t.equal(n.state, 3);
