@@ -20,7 +20,7 @@ const report = await notifyAll({ directory, monNames: ['crash-ha'], rpcbindPort:
   privilegedPort: false, lockWaitMs: 10000 });
 process.stdout.write(JSON.stringify({ notified: report.notified, failed: report.failed, state: report.state }) + '\\n');
 `;
-const RUNS = Number(process.env.NFSPROBE_CRASH_RUNS ?? 60);
+const RUNS = Number(process.env.NFSPROBE_CRASH_RUNS ?? 40);
 const HOSTS = 300;
 
 async function lines(dir: StatdDirectory): Promise<Set<string>> {
