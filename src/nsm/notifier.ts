@@ -100,6 +100,8 @@ export interface NotifyOptions {
   /** Called once with the number of hosts about to be notified, then `onHost` as each finishes (progress). */
   onStart?: (total: number) => void;
   onHost?: (report: HostReport) => void;
+  /** Called as each step ends (lock, move, scan, state, notify) with its duration in ms: for --debug and benchmarks. */
+  onPhase?: (phase: string, ms: number) => void;
   /** Called with non-fatal problems (a skipped record, an option the transport cannot honour). */
   onWarning?: (message: string) => void;
 }
@@ -242,10 +244,19 @@ export async function notifyAll(options: NotifyOptions): Promise<NotifyReport> {
     return report(hosts, state, false, true);
   }
 
+  let mark = performance.now();
+  const phase = (name: string) => {
+    const now = performance.now();
+    options.onPhase?.(name, now - mark);
+    mark = now;
+  };
   const lock = await dir.lock(options.lockWaitMs ?? 5000);
+  phase('lock');
   try {
     await dir.moveAllToNotifyList();
+    phase('move');
     const scan = await dir.scanList('sm.bak');
+    phase('scan');
     for (const s of scan.skipped)
       warn(`sm.bak/${s.file}${s.lineNumber ? ` line ${s.lineNumber}` : ''}: skipped (${s.reason})`);
     const jobs = jobsFrom(scan.records, options, new Set(scan.skipped.map((s) => s.file)));
@@ -278,8 +289,10 @@ export async function notifyAll(options: NotifyOptions): Promise<NotifyReport> {
       );
     }
 
+    phase('state');
     options.onStart?.(jobs.length);
     const hosts = await notifyHosts(dir, jobs, state, options, warn);
+    phase('notify');
     await dir.syncList('sm.bak').catch(() => {});
     return report(hosts, state, false, false);
   } finally {
