@@ -49,8 +49,8 @@ t.test(
     }
     t.equal(byName.get('no-such-host.invalid')!.status, 'unresolved');
     // UDP: a retransmitted call may arrive twice; every reachable host got it at least once, nobody else did.
-  t.equal(new Set(fleet.notifications.map((n) => n.address)).size, 30, 'SM_NOTIFY reached every reachable host');
-  t.ok(fleet.notifications.length < 60, 'no storm of retransmissions');
+    t.equal(new Set(fleet.notifications.map((n) => n.address)).size, 30, 'SM_NOTIFY reached every reachable host');
+    t.ok(fleet.notifications.length < 60, 'no storm of retransmissions');
     for (const n of fleet.notifications) {
       t.equal(n.monName, 'foo-ha');
       t.equal(n.state, 3);
