@@ -18,31 +18,44 @@ export async function forEachLimit<T>(
   await Promise.all(workers);
 }
 
-/** A counting semaphore: `run(task)` waits for one of `limit` slots, runs the task, frees the slot. FIFO. */
+/**
+ * A counting semaphore: `run(task)` waits for one of `limit` slots, runs the task, frees the slot. FIFO, except that
+ * `urgent` waiters go before all others (a host's follow-up call should not queue behind every other host's first).
+ */
 export class Semaphore {
   private free: number;
-  private readonly waiting: (() => void)[] = [];
-  private head = 0;
+  private readonly waiting: (() => void)[][] = [[], []];
+  private readonly heads = [0, 0];
 
   constructor(limit: number) {
     this.free = Math.max(1, limit);
   }
 
-  async run<T>(task: () => Promise<T>): Promise<T> {
+  async run<T>(task: () => Promise<T>, urgent = false): Promise<T> {
     if (this.free > 0) this.free--;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else await new Promise<void>((resolve) => this.waiting[urgent ? 0 : 1]!.push(resolve));
     try {
       return await task();
     } finally {
-      if (this.head < this.waiting.length) {
-        const next = this.waiting[this.head++]!;
-        if (this.head > 1024 && this.head * 2 > this.waiting.length) {
-          this.waiting.splice(0, this.head);
-          this.head = 0;
+      this.handOn();
+    }
+  }
+
+  private handOn(): void {
+    for (let q = 0; q < 2; q++) {
+      const queue = this.waiting[q]!;
+      if (this.heads[q]! < queue.length) {
+        const next = queue[this.heads[q]!]!;
+        this.heads[q]!++;
+        if (this.heads[q]! > 1024 && this.heads[q]! * 2 > queue.length) {
+          queue.splice(0, this.heads[q]!);
+          this.heads[q] = 0;
         }
         next();
-      } else this.free++;
+        return;
+      }
     }
+    this.free++;
   }
 }
 
