@@ -84,4 +84,22 @@ if (await enterLab(t, import.meta.url, ['rpcbind', 'rpc.statd', 'rpcinfo'])) {
     t.pass('statd logged: Received SM_NOTIFY from foo-ha, state: 9');
     t.same(readdirSync(join(ours.path, 'sm.bak')), [], 'acknowledged record removed');
   });
+
+  t.test('our notifier -> rpc.statd over IPv6 (rpcbind v3 GETADDR udp6)', async (t) => {
+    const statdPath = makeStatdDir();
+    const statd = await startStatd(t, statdPath);
+    const ours = new StatdDirectory(makeStatdDir());
+    await ours.addRecord({ host: '::1', monName: '::1', myName: 'node-a' });
+    await ours.writeState(21);
+    const report = await notifyAll({
+      directory: ours,
+      monNames: ['v6-ha'],
+      retryDeadlineMs: 10_000,
+      kernelStatePath: null,
+    });
+    t.equal(report.hosts[0]!.status, 'notified', JSON.stringify(report.hosts[0]));
+    t.equal(report.hosts[0]!.address, '::1');
+    await waitFor(() => /Received SM_NOTIFY from v6-ha, state: 23/.test(statd.log()), 'statd to log SM_NOTIFY');
+    t.pass('statd logged the SM_NOTIFY that came over IPv6');
+  });
 }
