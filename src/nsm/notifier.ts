@@ -272,7 +272,9 @@ export async function notifyAll(options: NotifyOptions): Promise<NotifyReport> {
           (error: Error) => warn(`cannot end lockd's grace period via ${gracePath}: ${error.message}`),
         );
       }
-      return report([], await dir.getState(false), graceLifted, false);
+      // As sm-notify: nothing to announce, so the state file is not touched (not even created).
+      const current = await dir.readState();
+      return report([], current === undefined ? 1 : current & 1 ? current : (current + 1) | 0, graceLifted, false);
     }
 
     let state: number;

@@ -138,6 +138,9 @@ t.test('nobody to notify: lockd grace lifted (switchable), state not bumped', as
   t.equal(report.state, 5);
   t.equal(await sd.readState(), 5, 'sm-notify does not bump the state when nobody is monitored');
   t.equal(report.hosts.length, 0);
+  const fresh = tempStatd();
+  await notifyAll({ directory: fresh, liftGrace: false, ...fast });
+  t.same(readdirSync(fresh.path).sort(), ['sm', 'sm.bak'], 'no state file created when nobody is monitored');
 });
 
 t.test('a second notifier on the same directory is refused while the first runs', async (t) => {
