@@ -93,14 +93,11 @@ if (await enterLab(t, import.meta.url, [])) {
       lastState = state;
     }
     t.equal(violations, 0, `no record lost over ${RUNS} SIGKILLs, state always odd and never lower`);
-    // A last run to completion (5 s deadline: generous, the machine may be busy with other tests): every reachable host done, the unreachable ones kept.
-    const finish = spawn(
-      process.execPath,
-      [...process.execArgv.filter((a) => !a.includes('processinfo')), CHILD, dir.path, String(fleet.port), '5000'],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
+    // A last run to completion (5 s deadline: generous, the machine may be busy with other tests): every reachable
+    // host done, the unreachable ones kept.
+    const finish = spawn(process.execPath, [...childArgv, CHILD, dir.path, String(fleet.port), '5000'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     finish.stdout.on('data', (d: Buffer) => {
       out += d.toString();
