@@ -104,7 +104,7 @@ t.test('bad input: exit 2 with one line', async (t) => {
   t.match(group.err, /nfsprobe fh \[options\] \[command\]/, 'and shows the group help');
   const typo = nfsprobe(['fh', 'decodx', '01']);
   t.equal(typo.code, 2);
-  t.match(typo.err, /^nfsprobe: unknown command 'fh decodx' \(one of: decode\)\n$/);
+  t.match(typo.err, /^nfsprobe: unknown command 'fh decodx' \(one of: decode, get\)\n$/);
   const empty = nfsprobe(['fh', 'decode'], '');
   t.equal(empty.code, 2, 'no handle at all');
   const second = nfsprobe(['fh', 'decode', '0100010000000000', 'abc']);

@@ -2,7 +2,7 @@
 // (`unshare -n -m --propagation private`), brings up that namespace's loopback, mounts a private tmpfs on /run and
 // starts the real peers there. Everything started is tracked by PID and stopped in teardown, never by name.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +21,8 @@ export function have(command: string): boolean {
 }
 
 /**
- * Call at the top of an interop test file: `if (!(await enterLab(t, import.meta.url, ['rpcbind']))) return;`.
+ * Call at the top of an interop test file: `if (await enterLab(t, import.meta.url, [...peers])) { t.test(...) }` — put
+ * the work in (async) subtests: the root test may auto-end while a top-level await waits on a child process.
  * Outside the namespace it spawns the same file inside a new one (its TAP output becomes a subtest) and returns
  * false; inside, it prepares the namespace and returns true. Missing root or peers: a skip locally, a failure in
  * CI (CI=true), where the interop tests are not optional.
@@ -82,9 +83,9 @@ export function startDaemon(t: Test, command: string, args: readonly string[], n
     log: () => readFileSync(logFile, 'utf8'),
     async stop() {
       if (exited) return;
-      process.kill(pid, 'SIGTERM');
+      signal(pid, 'SIGTERM');
       const timer = setTimeout(() => {
-        if (!exited) process.kill(pid, 'SIGKILL');
+        if (!exited) signal(pid, 'SIGKILL');
       }, 3000);
       await exitPromise;
       clearTimeout(timer);
@@ -92,6 +93,15 @@ export function startDaemon(t: Test, command: string, args: readonly string[], n
   };
   t.teardown(() => daemon.stop());
   return daemon;
+}
+
+/** Signal our own child by PID; it may have exited on its own already (ESRCH is not an error here). */
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
 }
 
 /** Poll `check` until it returns true (or a truthy value) or `timeoutMs` passes. */
@@ -169,11 +179,127 @@ export async function startCapture(t: Test, file: string, filter?: string): Prom
   return daemon;
 }
 
+/**
+ * Stop a capture once dumpcap has written out what it buffered: wait until the file stops growing (checked every
+ * 250 ms, three times in a row, at most `maxWaitMs`), then stop tshark by PID. Stopping right away loses packets.
+ */
+export async function stopCapture(capture: Daemon, file: string, maxWaitMs = 5000): Promise<void> {
+  const deadline = Date.now() + maxWaitMs;
+  let last = -1;
+  let steady = 0;
+  while (Date.now() < deadline && steady < 3) {
+    await new Promise((r) => setTimeout(r, 250));
+    let size = 0;
+    try {
+      size = statSync(file).size;
+    } catch {
+      // not written yet
+    }
+    steady = size === last ? steady + 1 : 0;
+    last = size;
+  }
+  await capture.stop();
+}
+
+/**
+ * tshark options that let RPC be recognised by content before port-based dissectors: a client on a reserved port
+ * (600-1023) otherwise gets its packets decoded as whatever protocol owns that port (e.g. DLEP on 854).
+ */
+export const TSHARK_RPC_BY_CONTENT: readonly string[] = [
+  '-o',
+  'udp.try_heuristic_first:TRUE',
+  '-o',
+  'tcp.try_heuristic_first:TRUE',
+];
+
 /** Expert-info lines of severity error/warning from tshark for a capture (empty when clean). */
-export function tsharkProblems(file: string): string[] {
-  const text = run('tshark', ['-r', file, '-q', '-z', 'expert,warn']);
+export function tsharkProblems(file: string, extraArgs: readonly string[] = []): string[] {
+  const text = run('tshark', ['-r', file, '-q', '-z', 'expert,warn', ...extraArgs]);
   return text
     .split('\n')
     .filter((line) => /Malformed|Error|Warning/i.test(line) && !/^=+$/.test(line.trim()))
     .filter((line) => !/Errors \(0\)|Warnings \(0\)/.test(line));
+}
+
+export interface GaneshaOptions {
+  /** Directory to export (Path); also the NFSv4 pseudo path unless `pseudo` is given. */
+  exportDir: string;
+  exportId: number;
+  pseudo?: string;
+  /** Fixed ports (defaults: 2049, 20048, 20049). A second instance needs other ports. */
+  nfsPort?: number;
+  mountPort?: number;
+  nlmPort?: number;
+  /**
+   * Serve a copy of exportDir's contents from a tmpfs mounted over exportDir in a private mount namespace of the
+   * daemon only: the same path and data, but another filesystem (other fsid and inode numbers).
+   */
+  onTmpfs?: boolean;
+  /** Extra lines for the EXPORT block. */
+  exportExtra?: string;
+  /** Extra lines for the NFSV4 block (e.g. `Minor_Versions = 1, 2;` to refuse NFSv4.0). */
+  nfsv4Extra?: string;
+}
+
+/**
+ * Start nfs-ganesha (VFS FSAL) exporting `exportDir`, config in a temp dir; waits until NFSv3 answers on its port.
+ * Stopped by PID in teardown. Needs rpcbind running (startRpcbind).
+ */
+export async function startGanesha(t: Test, o: GaneshaOptions): Promise<Daemon & { dir: string; config: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'nfsprobe-ganesha-'));
+  const nfsPort = o.nfsPort ?? 2049;
+  const mountPort = o.mountPort ?? 20048;
+  const nlmPort = o.nlmPort ?? 20049;
+  const config = `NFS_CORE_PARAM {
+  Protocols = 3, 4; Enable_RQUOTA = false;
+  NFS_Port = ${nfsPort}; MNT_Port = ${mountPort}; NLM_Port = ${nlmPort};
+}
+NFSV4 { Graceless = true; ${o.nfsv4Extra ?? ''} }
+EXPORT {
+  Export_Id = ${o.exportId}; Path = ${o.exportDir}; Pseudo = ${o.pseudo ?? o.exportDir}; Access_Type = RW;
+  Squash = No_Root_Squash; Protocols = 3, 4; Transports = UDP, TCP; SecType = sys;
+  ${o.exportExtra ?? ''}
+  FSAL { Name = VFS; }
+}
+LOG { Default_Log_Level = EVENT; }
+`;
+  const conf = join(dir, 'ganesha.conf');
+  writeFileSync(conf, config);
+  const ganesha = ['ganesha.nfsd', '-F', '-f', conf, '-L', join(dir, 'ganesha.log'), '-p', join(dir, 'ganesha.pid')];
+  ganesha.push('-N', 'NIV_EVENT');
+  let daemon: Daemon;
+  if (o.onTmpfs) {
+    // unshare execs sh, sh execs ganesha: the PID we stop is ganesha's.
+    const copy = join(dir, 'copy');
+    const script = `set -e; cp -a "$1/." "${copy}/"; mount -t tmpfs tmpfs "$1"; cp -a "${copy}/." "$1/"; shift; exec "$@"`;
+    execFileSync('mkdir', ['-p', copy]);
+    daemon = startDaemon(
+      t,
+      'unshare',
+      ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', o.exportDir, ...ganesha],
+      'ganesha',
+    );
+  } else {
+    daemon = startDaemon(t, ganesha[0]!, ganesha.slice(1), 'ganesha');
+  }
+  // Ready when NFSv3, MOUNT and NLM answer on their ports (NFS can be up a moment before the others).
+  await waitFor(
+    () => {
+      try {
+        run('rpcinfo', ['-t', '127.0.0.1', '-n', String(nfsPort), 'nfs', '3']);
+        run('rpcinfo', ['-u', '127.0.0.1', '-n', String(mountPort), 'mountd', '3']);
+        run('rpcinfo', ['-u', '127.0.0.1', '-n', String(nlmPort), 'nlockmgr', '4']);
+        // ...and its registrations are all in rpcbind (snapshots compare them).
+        const listed = run('rpcinfo', ['-p', '127.0.0.1']);
+        return [`${nfsPort}  nfs`, `${mountPort}  mountd`, `${nlmPort}  nlockmgr`].every((entry) =>
+          new RegExp(`\\s${entry.replace('  ', '\\s+')}`).test(listed),
+        );
+      } catch {
+        return false;
+      }
+    },
+    `ganesha to answer NFSv3 on port ${nfsPort} and MOUNT on ${mountPort}`,
+    20_000,
+  );
+  return Object.assign(daemon, { dir, config: conf });
 }

@@ -1,12 +1,20 @@
 // Every subcommand registers itself here; one line each keeps merges trivial.
 import type { Command } from 'commander';
 import { register as registerClients } from './clients.js';
+import { register as registerCompare } from './compare.js';
+import { register as registerExports } from './exports.js';
 import { register as registerFh } from './fh.js';
+import { register as registerFhGet } from './fh-get.js';
 import { register as registerListen } from './listen.js';
 import { register as registerNotify } from './notify.js';
+import { register as registerSnapshot } from './snapshot.js';
 
 export const commandModules: ((program: Command) => void)[] = [
   registerFh, // fh decode (fh get joins the same group through fhGroup)
+  registerFhGet, // fh get
+  registerExports,
+  registerSnapshot,
+  registerCompare,
   registerNotify, // notify: takeover SM_NOTIFY to every monitored client
   registerClients, // clients: list and probe the statd directory's clients
   registerListen, // listen: print every SM_NOTIFY received

@@ -1,0 +1,315 @@
+// HA parity of two NFS servers from two snapshots: the checks an operator needs before (or after) a failover, each
+// pass/warn/fail with what differs and a concrete remedy. Pure: no network, so snapshots from files work the same.
+import { compareFileHandles, decodeFileHandle } from '../nfs/fh/index.js';
+import type { Snapshot, SnapshotHandleV3, SnapshotHandleV4, SnapshotTarget } from './snapshot.js';
+
+export type CheckStatus = 'pass' | 'warn' | 'fail';
+
+export interface Check {
+  readonly name: string;
+  readonly status: CheckStatus;
+  readonly a: unknown;
+  readonly b: unknown;
+  readonly detail: string;
+  readonly remedy: string;
+}
+
+export interface Comparison {
+  readonly a: string;
+  readonly b: string;
+  readonly ok: boolean;
+  readonly checks: Check[];
+}
+
+function check(name: string, status: CheckStatus, a: unknown, b: unknown, detail: string, remedy = ''): Check {
+  return { name, status, a, b, detail, remedy };
+}
+
+/** Client-visible registrations: program, version and transport (ports and local-only netids left out). */
+function programKeys(s: Snapshot): string[] | null {
+  if (s.programs === null) return null;
+  const keys = new Set<string>();
+  for (const p of s.programs) {
+    if (!/^(udp|tcp)6?$/.test(p.netid)) continue;
+    keys.add(`${p.name ?? p.program} v${p.version} ${p.netid}`);
+  }
+  return [...keys].sort();
+}
+
+function setDifference(x: readonly string[], y: readonly string[]): string[] {
+  const ys = new Set(y);
+  return x.filter((v) => !ys.has(v));
+}
+
+function comparePrograms(a: Snapshot, b: Snapshot): Check[] {
+  const ka = programKeys(a);
+  const kb = programKeys(b);
+  if (ka === null || kb === null) {
+    return [
+      check(
+        'programs',
+        'fail',
+        ka,
+        kb,
+        `rpcbind did not answer on ${[ka === null ? a.host : '', kb === null ? b.host : ''].filter(Boolean).join(' and ')}`,
+        'Start rpcbind on that server (systemctl start rpcbind) and make sure port 111 is reachable.',
+      ),
+    ];
+  }
+  const onlyA = setDifference(ka, kb);
+  const onlyB = setDifference(kb, ka);
+  const checks: Check[] = [];
+  if (onlyA.length === 0 && onlyB.length === 0) {
+    checks.push(
+      check('programs', 'pass', ka.length, kb.length, `the same ${ka.length} program/version/transport registrations`),
+    );
+  } else {
+    const parts = [];
+    if (onlyA.length) parts.push(`only on ${a.host}: ${onlyA.join(', ')}`);
+    if (onlyB.length) parts.push(`only on ${b.host}: ${onlyB.join(', ')}`);
+    checks.push(
+      check(
+        'programs',
+        'fail',
+        onlyA,
+        onlyB,
+        parts.join('; '),
+        'Enable the same NFS versions, transports and services on both servers (nfs.conf [nfsd] vers*/udp/tcp, ganesha NFS_CORE_PARAM Protocols), and start the missing daemons.',
+      ),
+    );
+  }
+  const nfsPort = (s: Snapshot) =>
+    [...new Set((s.programs ?? []).filter((p) => p.program === 100003).map((p) => p.port))].sort((x, y) => x - y);
+  const pa = nfsPort(a);
+  const pb = nfsPort(b);
+  if (pa.join() !== pb.join()) {
+    checks.push(
+      check(
+        'nfs-port',
+        'warn',
+        pa,
+        pb,
+        `NFS listens on port ${pa.join(',') || 'none'} on ${a.host} and ${pb.join(',') || 'none'} on ${b.host}`,
+        'Use the same NFS port on both servers (2049): clients that mounted with port= or through a firewall keep the old one.',
+      ),
+    );
+  }
+  return checks;
+}
+
+function compareExports(a: Snapshot, b: Snapshot): Check[] {
+  if (a.exports === null || b.exports === null) {
+    return [
+      check(
+        'exports',
+        'fail',
+        a.exports,
+        b.exports,
+        `MOUNT EXPORT failed on ${[a.exports === null ? a.host : '', b.exports === null ? b.host : ''].filter(Boolean).join(' and ')}`,
+        'Check that mountd (or ganesha with NFSv3 enabled) runs and answers `showmount -e`.',
+      ),
+    ];
+  }
+  const ea = a.exports.map((e) => e.path).sort();
+  const eb = b.exports.map((e) => e.path).sort();
+  const onlyA = setDifference(ea, eb);
+  const onlyB = setDifference(eb, ea);
+  const checks: Check[] = [];
+  if (onlyA.length === 0 && onlyB.length === 0) {
+    checks.push(check('exports', 'pass', ea, eb, `the same ${ea.length} exports`));
+  } else {
+    const parts = [];
+    if (onlyA.length) parts.push(`only on ${a.host}: ${onlyA.join(', ')}`);
+    if (onlyB.length) parts.push(`only on ${b.host}: ${onlyB.join(', ')}`);
+    checks.push(
+      check(
+        'exports',
+        'fail',
+        onlyA,
+        onlyB,
+        parts.join('; '),
+        'Export the same paths on both servers (same /etc/exports or ganesha EXPORT blocks); clients of a missing export lose it after failover.',
+      ),
+    );
+  }
+  for (const path of ea.filter((p) => eb.includes(p))) {
+    const ga = [...(a.exports.find((e) => e.path === path)?.groups ?? [])].sort();
+    const gb = [...(b.exports.find((e) => e.path === path)?.groups ?? [])].sort();
+    if (ga.join('\n') === gb.join('\n')) {
+      checks.push(check(`groups ${path}`, 'pass', ga, gb, `the same client list (${ga.join(', ') || 'none'})`));
+    } else {
+      checks.push(
+        check(
+          `groups ${path}`,
+          'fail',
+          ga,
+          gb,
+          `clients allowed differ: ${ga.join(', ') || 'none'} vs ${gb.join(', ') || 'none'}`,
+          'Give the export the same client list and options on both servers; a client missing on the standby gets EACCES after failover.',
+        ),
+      );
+    }
+  }
+  return checks;
+}
+
+type Side<T> = T | { readonly error: { code: string; message: string } } | null;
+
+function hexOf(h: { handle: Record<string, unknown> }): string {
+  return String(h.handle.hex ?? '');
+}
+
+function compareHandle(
+  name: string,
+  a: Snapshot,
+  b: Snapshot,
+  ha: Side<SnapshotHandleV3 | SnapshotHandleV4>,
+  hb: Side<SnapshotHandleV3 | SnapshotHandleV4>,
+): Check | undefined {
+  if (ha === null && hb === null) return undefined;
+  if (ha === null || hb === null || 'error' in ha || 'error' in hb) {
+    const reason = (s: Snapshot, h: typeof ha) =>
+      h === null ? `not taken on ${s.host}` : 'error' in h ? `${s.host}: ${h.error.code} (${h.error.message})` : 'ok';
+    const bothFailed = ha !== null && hb !== null && 'error' in ha && 'error' in hb;
+    return check(
+      name,
+      bothFailed ? 'warn' : 'fail',
+      ha === null || 'error' in ha ? null : hexOf(ha),
+      hb === null || 'error' in hb ? null : hexOf(hb),
+      `no handle to compare: ${reason(a, ha)}; ${reason(b, hb)}`,
+      'Make the export reachable with this NFS version on both servers (exports, Protocols, pseudo path).',
+    );
+  }
+  const xa = hexOf(ha);
+  const xb = hexOf(hb);
+  if (xa === xb) return check(name, 'pass', xa, xb, 'byte-identical handles');
+  const comparison = compareFileHandles(
+    decodeFileHandle(Uint8Array.from(Buffer.from(xa, 'hex'))),
+    decodeFileHandle(Uint8Array.from(Buffer.from(xb, 'hex'))),
+  );
+  const diffs = comparison.differences;
+  const fields = diffs.map((d) => `${d.field} ${String(d.a)} vs ${String(d.b)}`);
+  const failing = diffs.filter((d) => d.severity === 'fail');
+  const remedies = [...new Set((failing.length ? failing : diffs).map((d) => d.consequence))];
+  return check(
+    name,
+    comparison.compatible ? 'warn' : 'fail',
+    xa,
+    xb,
+    fields.length ? `handles differ: ${fields.join('; ')}` : 'handles differ in bytes the decoder does not name',
+    remedies.join(' ') ||
+      'Clients holding handles from one server get ESTALE on the other: serve the same filesystem with the same fsid and export id.',
+  );
+}
+
+function compareAttributes(name: string, ta: SnapshotTarget, tb: SnapshotTarget): Check[] {
+  const out: Check[] = [];
+  const v3a = ta.v3 !== null && !('error' in ta.v3) ? ta.v3.attributes : null;
+  const v3b = tb.v3 !== null && !('error' in tb.v3) ? tb.v3.attributes : null;
+  const v4a = ta.v4 !== null && !('error' in ta.v4) ? ta.v4.attributes : null;
+  const v4b = tb.v4 !== null && !('error' in tb.v4) ? tb.v4.attributes : null;
+  const pairs: [string, unknown, unknown][] = [];
+  if (v3a && v3b) {
+    pairs.push([`fsid (v3) ${name}`, v3a.fsid, v3b.fsid], [`fileid (v3) ${name}`, v3a.fileid, v3b.fileid]);
+  }
+  if (v4a && v4b) {
+    const f = (x: typeof v4a) => (x.fsid ? `${x.fsid.major}:${x.fsid.minor}` : null);
+    pairs.push([`fsid (v4) ${name}`, f(v4a), f(v4b)], [`fileid (v4) ${name}`, v4a.fileid, v4b.fileid]);
+  }
+  for (const [label, x, y] of pairs) {
+    const isFsid = label.startsWith('fsid');
+    if (x === y) {
+      out.push(
+        check(`getattr ${label}`, 'pass', x, y, `the same ${isFsid ? 'filesystem id' : 'inode number'} (${String(x)})`),
+      );
+      continue;
+    }
+    out.push(
+      check(
+        `getattr ${label}`,
+        'fail',
+        x,
+        y,
+        isFsid
+          ? `GETATTR fsid differs (${String(x)} vs ${String(y)}): clients see a different filesystem after failover`
+          : `GETATTR fileid differs (${String(x)} vs ${String(y)}): the exported object has another inode number, so this is not the same filesystem`,
+        isFsid
+          ? 'Pin the filesystem id on both servers (knfsd: fsid=N in /etc/exports; ganesha: Filesystem_id) and export the same shared or block-replicated filesystem.'
+          : 'Serve the same filesystem (shared storage or block-level replication such as DRBD), not a file-level copy: copies get new inode numbers and every client handle goes stale.',
+      ),
+    );
+  }
+  return out;
+}
+
+function compareTargets(a: Snapshot, b: Snapshot): Check[] {
+  const out: Check[] = [];
+  const byPath = new Map(b.targets.map((t) => [t.path, t]));
+  for (const ta of a.targets) {
+    const tb = byPath.get(ta.path);
+    if (tb === undefined) {
+      out.push(
+        check(
+          `handles ${ta.path}`,
+          'fail',
+          ta.path,
+          null,
+          `${ta.path} was probed on ${a.host} but not on ${b.host}`,
+          'Take both snapshots with the same --export/--path options, or export the path on both servers.',
+        ),
+      );
+      continue;
+    }
+    const v3 = compareHandle(`handle v3 ${ta.path}`, a, b, ta.v3, tb.v3);
+    if (v3) out.push(v3);
+    const v4 = compareHandle(`handle v4 ${ta.path}`, a, b, ta.v4, tb.v4);
+    if (v4) out.push(v4);
+    out.push(...compareAttributes(ta.path, ta, tb));
+  }
+  for (const tb of b.targets) {
+    if (!a.targets.some((t) => t.path === tb.path)) {
+      out.push(
+        check(
+          `handles ${tb.path}`,
+          'fail',
+          null,
+          tb.path,
+          `${tb.path} was probed on ${b.host} but not on ${a.host}`,
+          'Take both snapshots with the same --export/--path options, or export the path on both servers.',
+        ),
+      );
+    }
+  }
+  return out;
+}
+
+function compareNsm(a: Snapshot, b: Snapshot): Check[] {
+  const ra = a.nsm.registered;
+  const rb = b.nsm.registered;
+  const checks: Check[] = [];
+  if (ra === true && rb === true) checks.push(check('nsm', 'pass', true, true, 'status (NSM) is registered on both'));
+  else {
+    const missing = [ra === false ? a.host : '', rb === false ? b.host : ''].filter((h) => h !== '');
+    const unknown = [ra === null ? a.host : '', rb === null ? b.host : ''].filter((h) => h !== '');
+    const parts = [];
+    if (missing.length) parts.push(`status (NSM, 100024) is not registered on ${missing.join(' and ')}`);
+    if (unknown.length) parts.push(`NSM could not be checked on ${unknown.join(' and ')} (rpcbind did not answer)`);
+    checks.push(
+      check(
+        'nsm',
+        'fail',
+        ra,
+        rb,
+        `${parts.join('; ')}: NFSv3 lock recovery after failover is not assured`,
+        'Start rpc.statd on the server (Debian: nfs-common; systemctl start rpc-statd) and make sure it registers with rpcbind.',
+      ),
+    );
+  }
+  return checks;
+}
+
+/** All parity checks of `a` against `b`. `ok` is false when any check failed (warnings do not fail). */
+export function compareSnapshots(a: Snapshot, b: Snapshot, labelA = a.host, labelB = b.host): Comparison {
+  const checks = [...comparePrograms(a, b), ...compareExports(a, b), ...compareTargets(a, b), ...compareNsm(a, b)];
+  return { a: labelA, b: labelB, ok: !checks.some((c) => c.status === 'fail'), checks };
+}
