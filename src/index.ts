@@ -1,4 +1,5 @@
 // nfsprobe — ONC-RPC / XDR / NFS / NSM toolkit. Subpath exports: nfsprobe/xdr, nfsprobe/rpc, nfsprobe/nfs, nfsprobe/nsm.
 export * as nfs from './nfs/index.js';
+export * as nsm from './nsm/index.js';
 export * as rpc from './rpc/index.js';
 export * as xdr from './xdr/index.js';

@@ -1,9 +1,12 @@
 // Every subcommand registers itself here; one line each keeps merges trivial. Order = order in --help.
 import type { Command } from 'commander';
+import { register as registerClients } from './clients.js';
 import { register as registerCompare } from './compare.js';
 import { register as registerExports } from './exports.js';
 import { register as registerFh } from './fh.js';
 import { register as registerFhGet } from './fh-get.js';
+import { register as registerListen } from './listen.js';
+import { register as registerNotify } from './notify.js';
 import { register as registerPing } from './ping.js';
 import { register as registerRpcinfo } from './rpcinfo.js';
 import { register as registerSnapshot } from './snapshot.js';
@@ -16,4 +19,7 @@ export const commandModules: ((program: Command) => void)[] = [
   registerFhGet, // fh get HOST:/path
   registerSnapshot, // snapshot HOST
   registerCompare, // compare A B
+  registerNotify, // notify: takeover SM_NOTIFY to every monitored client
+  registerClients, // clients: list and probe the statd directory's clients
+  registerListen, // listen: print every SM_NOTIFY received
 ];

@@ -1,0 +1,137 @@
+// A fleet of simulated NFS clients for the notifier's tests and benchmark: one UDP socket per loopback address
+// (127.x.y.z), each answering as that host's rpcbind (portmap v2 GETPORT, rpcbind v3/v4 GETADDR) AND its statd
+// (SM_NULL, SM_NOTIFY) on the same port. Written on raw dgram with its own minimal RFC 5531 parsing, so it is an
+// independent peer for src/rpc and src/nsm. Replies leave from the address the call went to (one socket per address).
+
+import { createSocket, type Socket } from 'node:dgram';
+
+export type FleetMode = 'ok' | 'no-statd' | 'silent';
+
+export interface FleetNotification {
+  address: string;
+  from: string;
+  monName: string;
+  state: number;
+}
+
+export interface Fleet {
+  port: number;
+  addresses: string[];
+  notifications: FleetNotification[];
+  /** SM_NOTIFY calls received per address (retransmissions and repeated names included). */
+  calls: Map<string, number>;
+  close(): Promise<void>;
+}
+
+/** The i-th fleet address: 127.1.0.1, 127.1.0.2, ... skipping .0 and .255 in the last octet. */
+export function fleetAddress(i: number): string {
+  const n = Math.floor(i / 254);
+  const last = (i % 254) + 1;
+  return `127.${1 + Math.floor(n / 256)}.${n % 256}.${last}`;
+}
+
+const u32 = (b: Buffer, at: number): number => b.readUInt32BE(at);
+
+function reply(xid: number, results: Buffer, acceptStat = 0): Buffer {
+  const head = Buffer.alloc(24);
+  head.writeUInt32BE(xid, 0);
+  head.writeUInt32BE(1, 4); // REPLY
+  head.writeUInt32BE(0, 8); // MSG_ACCEPTED
+  head.writeUInt32BE(0, 12); // verifier AUTH_NONE
+  head.writeUInt32BE(0, 16); // verifier length 0
+  head.writeUInt32BE(acceptStat, 20);
+  return Buffer.concat([head, results]);
+}
+
+function xdrString(s: string): Buffer {
+  const bytes = Buffer.from(s);
+  const out = Buffer.alloc(4 + bytes.length + ((4 - (bytes.length & 3)) & 3));
+  out.writeUInt32BE(bytes.length, 0);
+  bytes.copy(out, 4);
+  return out;
+}
+
+/**
+ * Start `addresses.length` simulated clients on `port` (0 = pick one free port on the first address and use it on
+ * all). `mode(i)` decides per host: answer, answer rpcbind without a statd, or have no socket at all (unreachable).
+ */
+export async function startFleet(
+  addresses: string[],
+  options: { port?: number; mode?: (index: number) => FleetMode } = {},
+): Promise<Fleet> {
+  const notifications: FleetNotification[] = [];
+  const calls = new Map<string, number>();
+  const sockets: Socket[] = [];
+  let port = options.port ?? 0;
+  const handle =
+    (socket: Socket, address: string, statd: boolean) =>
+    (message: Buffer, rinfo: { address: string; port: number }) => {
+      try {
+        if (message.length < 40 || u32(message, 4) !== 0) return;
+        const xid = u32(message, 0);
+        const program = u32(message, 12);
+        const version = u32(message, 16);
+        const procedure = u32(message, 20);
+        let at = 24;
+        at += 8 + ((u32(message, at + 4) + 3) & ~3); // credential
+        at += 8 + ((u32(message, at + 4) + 3) & ~3); // verifier
+        const send = (b: Buffer) => socket.send(b, rinfo.port, rinfo.address);
+        if (program === 100000) {
+          if (procedure === 0) return send(reply(xid, Buffer.alloc(0)));
+          if (version === 2 && procedure === 3) {
+            const result = Buffer.alloc(4);
+            if (statd && u32(message, at) === 100024) result.writeUInt32BE(port, 0);
+            return send(reply(xid, result));
+          }
+          if ((version === 3 || version === 4) && procedure === 3) {
+            const uaddr = statd && u32(message, at) === 100024 ? `${address}.${port >> 8}.${port & 255}` : '';
+            return send(reply(xid, xdrString(uaddr)));
+          }
+          return send(reply(xid, Buffer.alloc(0), 3)); // PROC_UNAVAIL
+        }
+        if (program === 100024 && statd) {
+          if (version !== 1) return send(reply(xid, Buffer.alloc(0), 2));
+          if (procedure === 0) return send(reply(xid, Buffer.alloc(0)));
+          if (procedure === 6) {
+            const length = u32(message, at);
+            const monName = message.toString('utf8', at + 4, at + 4 + length);
+            const state = message.readInt32BE(at + 4 + ((length + 3) & ~3));
+            calls.set(address, (calls.get(address) ?? 0) + 1);
+            notifications.push({ address, from: `${rinfo.address}:${rinfo.port}`, monName, state });
+            return send(reply(xid, Buffer.alloc(0)));
+          }
+          return send(reply(xid, Buffer.alloc(0), 3));
+        }
+        send(reply(xid, Buffer.alloc(0), 1)); // PROG_UNAVAIL
+      } catch {
+        // A malformed call is dropped, as a real peer would.
+      }
+    };
+  const bind = (address: string, p: number) =>
+    new Promise<Socket>((resolve, reject) => {
+      const socket = createSocket('udp4');
+      socket.once('error', reject);
+      socket.bind({ address, port: p, exclusive: true }, () => {
+        socket.off('error', reject);
+        resolve(socket);
+      });
+    });
+  for (let i = 0; i < addresses.length; i++) {
+    const mode = options.mode?.(i) ?? 'ok';
+    if (mode === 'silent') continue;
+    const address = addresses[i]!;
+    const socket = await bind(address, port);
+    if (port === 0) port = socket.address().port;
+    socket.on('message', handle(socket, address, mode === 'ok'));
+    sockets.push(socket);
+  }
+  return {
+    port,
+    addresses,
+    notifications,
+    calls,
+    async close() {
+      await Promise.all(sockets.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    },
+  };
+}

@@ -1,0 +1,74 @@
+// `nfsprobe listen`: an NSM listener that prints every SM_NOTIFY it receives (for a client operator).
+import type { Command } from 'commander';
+import { NsmListener, type NsmNotifyEvent } from '../../nsm/index.js';
+import { EXIT_OK, UsageError } from '../errors.js';
+import { type Output, printJsonLine } from '../output.js';
+import { parseCount } from '../parse.js';
+import { action } from '../run.js';
+
+interface ListenFlags {
+  address?: string;
+  port?: string;
+  register?: boolean;
+  count?: string;
+  json?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('listen')
+    .description('run an NSM (status, 100024 v1) listener and print every SM_NOTIFY that arrives; stop with Ctrl-C')
+    .option('--address <address>', 'local address to listen on', '0.0.0.0')
+    .option('--port <port>', 'UDP/TCP port (default: any free port)')
+    .option(
+      '--register',
+      'register as status 100024 v1 with the local rpcbind (replaces the registration of a running statd until exit)',
+    )
+    .option('--count <n>', 'exit after N notifications')
+    .option('--json', 'one JSON object per line per notification')
+    .addHelpText('after', '\nExit: 0 when stopped (Ctrl-C, SIGTERM or --count reached), 2 bad input.')
+    .action(action(listenCommand));
+}
+
+async function listenCommand(output: Output, flags: ListenFlags): Promise<number> {
+  const port = flags.port === undefined ? 0 : parseCount(flags.port, '--port', 1, 65535);
+  const count = flags.count === undefined ? undefined : parseCount(flags.count, '--count', 1);
+  const listener = new NsmListener();
+  let ports: { udpPort?: number; tcpPort?: number };
+  try {
+    ports = await listener.listen({ address: flags.address ?? '0.0.0.0', port });
+  } catch (error) {
+    throw new UsageError(`cannot listen on ${flags.address}:${port}: ${(error as Error).message}`);
+  }
+  if (flags.register) await listener.register();
+  if (!output.json) {
+    output.err.write(
+      `listening for SM_NOTIFY on ${flags.address} udp ${ports.udpPort ?? '-'} tcp ${ports.tcpPort ?? '-'}${flags.register ? ', registered with rpcbind' : ''}\n`,
+    );
+  }
+  let seen = 0;
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    listener.on('notify', (event: NsmNotifyEvent) => {
+      if (output.json) {
+        printJsonLine(output, {
+          event: event.event,
+          from: event.from,
+          monName: event.monName,
+          state: event.state,
+          at: event.at.toISOString(),
+        });
+      } else {
+        output.out.write(
+          `${event.at.toISOString()}  SM_NOTIFY from ${event.from} (${event.transport})  mon_name ${event.monName}  state ${event.state}\n`,
+        );
+      }
+      seen++;
+      if (count !== undefined && seen >= count) stop();
+    });
+  });
+  await listener.close();
+  return EXIT_OK;
+}

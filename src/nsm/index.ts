@@ -1,0 +1,19 @@
+// NSM (program 100024) and nfs-utils statd state directory — public surface of the nsm layer.
+export { NsmClient, type NsmClientOptions } from './client.js';
+export { type ClientReport, type ClientStatus, type ProbeClientsOptions, probeClients } from './client-probe.js';
+export { forEachLimit, Semaphore } from './concurrency.js';
+export { NsmError, type NsmErrorCode } from './errors.js';
+export {
+  isLoopback,
+  NsmListener,
+  type NsmListenerOptions,
+  type NsmMonitorEvent,
+  type NsmNotifyEvent,
+} from './listener.js';
+export { type Located, type LocateOptions, locateStatdDirectory, parseNfsConf, readNfsConf } from './locate.js';
+export { type DirectoryLock, lockDirectory } from './lock.js';
+export * from './notifier.js';
+export * from './protocol.js';
+export * from './record.js';
+export * from './statd-directory.js';
+export { lookupStatusPort, type StatusPort } from './status-port.js';

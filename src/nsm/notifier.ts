@@ -1,0 +1,506 @@
+// nfs-utils utils/statd/sm-notify.c, done concurrently: tell every host in the statd directory that we rebooted
+// (SM_NOTIFY, program 100024 v1 procedure 6), as a failover/takeover hook — with a per-host report.
+//
+// Order, as sm-notify: lock, move sm/ -> sm.bak/, load sm.bak/, nobody to notify -> lift lockd's grace and stop
+// (state untouched); bump the state; notify. A record leaves sm.bak/ only after its host acknowledged SM_NOTIFY, and
+// every step before is an atomic rename, so a SIGKILL at any point leaves each record in sm/, sm.bak/ or notified.
+
+import { lookup } from 'node:dns/promises';
+import { access, writeFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import { hostname } from 'node:os';
+import { RpcError, RpcUdpEndpoint } from '../rpc/index.js';
+import { Semaphore, sleep } from './concurrency.js';
+import { NsmError } from './errors.js';
+import { NSM_PROGRAM, NSM_VERSION, procedures, SM_NOTIFY } from './protocol.js';
+import type { MonitorRecord } from './record.js';
+import { StatdDirectory } from './statd-directory.js';
+import { lookupStatusPort } from './status-port.js';
+
+export type HostStatus = 'notified' | 'unreachable' | 'no-statd' | 'unresolved' | 'skipped';
+
+export interface HostReport {
+  /** The record file name: the host as statd recorded it, and the name resolved to reach it. */
+  name: string;
+  /** The address the last attempt went to (or the first resolved address). */
+  address?: string;
+  /** statd's UDP port on that address. */
+  port?: number;
+  /** RPC transmissions to this host (rpcbind and SM_NOTIFY, retransmissions included). */
+  attempts: number;
+  status: HostStatus;
+  /** Round trip of the (last) acknowledged SM_NOTIFY. */
+  rttMs?: number;
+  /** The names announced to this host. */
+  monNames: string[];
+  /** Why the host was not notified (an RpcError/NsmError code or a short text). */
+  error?: string;
+}
+
+export interface NotifyReport {
+  stateDir: string;
+  /** The state announced (odd). */
+  state: number;
+  /** The announced name when one was given for all hosts (-v); otherwise each record's my_name. */
+  monName?: string;
+  hosts: HostReport[];
+  notified: number;
+  failed: number;
+  /** Nobody to notify and lockd's grace period was ended (as sm-notify). */
+  graceLifted: boolean;
+  dryRun: boolean;
+  durationMs: number;
+}
+
+export interface NotifyOptions {
+  /** The statd state directory (see StatdDirectory.locate). */
+  directory: string | StatdDirectory;
+  /** Names to announce to every host (sm-notify -v); default: each record's my_name (else the node name). */
+  monNames?: readonly string[];
+  /** Announce this (odd) state and write it to the state file, instead of bumping. */
+  state?: number;
+  /** Bump the state before notifying (default true; sm-notify -n is false). */
+  updateState?: boolean;
+  /** Local address to send from — the floating IP, so clients match us by address. */
+  sourceAddress?: string;
+  /** Local UDP port to send from (sm-notify -p); needs RpcUdpEndpoint support for a fixed port. */
+  sourcePort?: number;
+  /** Send from a privileged port (600-1023). Default: when running as root, as sm-notify. */
+  privilegedPort?: boolean;
+  /** Give up on unanswered hosts after this long (default 15 minutes; 0 = never). */
+  retryDeadlineMs?: number;
+  /** Young RPC calls (sent less than one retransmission interval ago) in flight at once, over all hosts (default 512). */
+  concurrency?: number;
+  /** Change nothing, send nothing: report what would be notified and the state that would be announced. */
+  dryRun?: boolean;
+  /**
+   * Also announce the short form of a dotted name (sm-notify does, after the full name). Default false: Linux
+   * clients' statd matches the sender's address anyway, and it costs a round trip per host; enable for clients
+   * that match by name only and know us by the short name.
+   */
+  alsoShortName?: boolean;
+  /** Nobody to notify: end lockd's grace period (sm-notify's lift-grace; default true). */
+  liftGrace?: boolean;
+  nlmEndGracePath?: string;
+  /** Where the kernel learns our NSM state (decimal), when it exists; null to skip. */
+  kernelStatePath?: string | null;
+  /** rpcbind port on every host (default 111; tests use others). */
+  rpcbindPort?: number;
+  /** Name -> addresses (default: getaddrinfo via dns.lookup; IP literals pass through). */
+  resolve?: (name: string) => Promise<string[]>;
+  resolveTimeoutMs?: number;
+  /** First round's per-call deadline (default 1000 ms); doubles per round up to maxRoundTimeoutMs (60 s). */
+  firstTimeoutMs?: number;
+  maxRoundTimeoutMs?: number;
+  /** First retransmission inside a call (default 500 ms, doubling). */
+  retransmitMs?: number;
+  /** How long to wait for another notifier's lock (default 5 s). */
+  lockWaitMs?: number;
+  signal?: AbortSignal;
+  /** Called once with the number of hosts about to be notified, then `onHost` as each finishes (progress). */
+  onStart?: (total: number) => void;
+  onHost?: (report: HostReport) => void;
+  /** Called as each step ends (lock, move, scan, state, notify) with its duration in ms: for --debug and benchmarks. */
+  onPhase?: (phase: string, ms: number) => void;
+  /** Called with non-fatal problems (a skipped record, an option the transport cannot honour). */
+  onWarning?: (message: string) => void;
+}
+
+export const DEFAULT_RETRY_DEADLINE_MS = 15 * 60_000;
+export const DEFAULT_CONCURRENCY = 512;
+export const NLM_END_GRACE_PATH = '/proc/fs/lockd/nlm_end_grace';
+export const KERNEL_STATE_PATH = '/proc/sys/fs/nfs/nsm_local_state';
+
+interface HostJob {
+  name: string;
+  records: MonitorRecord[];
+  monNames: string[];
+  /** Every line of the file was loaded (none skipped): on success the file can simply be unlinked. */
+  clean: boolean;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function defaultResolve(name: string): Promise<string[]> {
+  if (isIP(name) !== 0) return [name];
+  const found = await lookup(name, { all: true });
+  return [...new Set(found.map((a) => a.address))];
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new NsmError('NOT_FOUND', `${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Transmissions a UDP call makes before it times out: at 0, r, 3r, 7r, ... while before the deadline. */
+function transmissionsWithin(timeoutMs: number, retransmitMs: number): number {
+  let n = 0;
+  for (let at = 0, gap = retransmitMs; at < timeoutMs && n < 64; at += gap, gap *= 2) n++;
+  return Math.max(1, n);
+}
+
+function shortName(name: string): string | undefined {
+  if (isIP(name) !== 0) return undefined;
+  const dot = name.indexOf('.');
+  return dot > 0 ? name.slice(0, dot) : undefined;
+}
+
+/** Group sm.bak lines by host file and decide the names to announce to each. */
+function jobsFrom(records: MonitorRecord[], options: NotifyOptions, dirty: ReadonlySet<string> = new Set()): HostJob[] {
+  const byHost = new Map<string, MonitorRecord[]>();
+  for (const r of records) {
+    const list = byHost.get(r.host);
+    if (list === undefined) byHost.set(r.host, [r]);
+    else list.push(r);
+  }
+  const node = hostname();
+  const jobs: HostJob[] = [];
+  for (const [name, list] of byHost) {
+    const base = options.monNames?.length
+      ? [...options.monNames]
+      : list.map((r) => (r.myName === '' ? node : r.myName));
+    const names: string[] = [];
+    for (const n of base) {
+      if (!names.includes(n)) names.push(n);
+      const short = options.alsoShortName ? shortName(n) : undefined;
+      if (short !== undefined && !names.includes(short)) names.push(short);
+    }
+    jobs.push({ name, records: list, monNames: names, clean: !dirty.has(name) });
+  }
+  return jobs;
+}
+
+/** The statd state the notifier would announce, without writing anything. */
+async function plannedState(dir: StatdDirectory, options: NotifyOptions): Promise<number> {
+  if (options.state !== undefined) return options.state;
+  const current = await dir.readState();
+  if (current === undefined) return 3;
+  const odd = current & 1 ? current : (current + 1) | 0;
+  return options.updateState === false ? odd : (odd + 2) | 0;
+}
+
+function checkState(state: number): void {
+  if (!Number.isInteger(state) || state < -0x80000000 || state > 0x7fffffff || (state & 1) === 0) {
+    throw new NsmError('BAD_STATE', `state ${state} is not an odd 32-bit integer (odd means up)`);
+  }
+}
+
+/**
+ * Notify every host in the statd directory. Resolves with a per-host report; throws only when nothing could be done
+ * (NsmError NO_DIRECTORY, LOCKED, BAD_STATE; RpcError PRIVILEGED_PORT when the socket cannot be opened).
+ */
+export async function notifyAll(options: NotifyOptions): Promise<NotifyReport> {
+  const started = performance.now();
+  const dir = typeof options.directory === 'string' ? new StatdDirectory(options.directory) : options.directory;
+  if (options.state !== undefined) checkState(options.state);
+  await dir.check();
+  const warn = options.onWarning ?? (() => {});
+  const monName = options.monNames?.length === 1 ? options.monNames[0] : undefined;
+  const report = (hosts: HostReport[], state: number, graceLifted: boolean, dryRun: boolean): NotifyReport => {
+    const notified = hosts.filter((h) => h.status === 'notified').length;
+    return {
+      stateDir: dir.path,
+      state,
+      ...(monName === undefined ? {} : { monName }),
+      hosts,
+      notified,
+      failed: dryRun ? 0 : hosts.length - notified,
+      graceLifted,
+      dryRun,
+      durationMs: Math.round(performance.now() - started),
+    };
+  };
+
+  if (options.dryRun) {
+    const records = [...(await dir.readMonitorList('sm')), ...(await dir.readMonitorList('sm.bak'))];
+    const jobs = jobsFrom(records, options);
+    const state = await plannedState(dir, options);
+    const resolve = options.resolve ?? defaultResolve;
+    const hosts = await Promise.all(
+      jobs.map(async (job): Promise<HostReport> => {
+        const addresses = await withTimeout(resolve(job.name), options.resolveTimeoutMs ?? 5000, 'resolve').catch(
+          () => [] as string[],
+        );
+        return {
+          name: job.name,
+          ...(addresses[0] === undefined ? {} : { address: addresses[0] }),
+          attempts: 0,
+          status: 'skipped',
+          monNames: job.monNames,
+          ...(addresses.length === 0 ? { error: 'unresolved' } : {}),
+        };
+      }),
+    );
+    return report(hosts, state, false, true);
+  }
+
+  let mark = performance.now();
+  const phase = (name: string) => {
+    const now = performance.now();
+    options.onPhase?.(name, now - mark);
+    mark = now;
+  };
+  const lock = await dir.lock(options.lockWaitMs ?? 5000);
+  phase('lock');
+  try {
+    await dir.moveAllToNotifyList();
+    phase('move');
+    const scan = await dir.scanList('sm.bak');
+    phase('scan');
+    for (const s of scan.skipped)
+      warn(`sm.bak/${s.file}${s.lineNumber ? ` line ${s.lineNumber}` : ''}: skipped (${s.reason})`);
+    const jobs = jobsFrom(scan.records, options, new Set(scan.skipped.map((s) => s.file)));
+
+    if (jobs.length === 0) {
+      let graceLifted = false;
+      const gracePath = options.nlmEndGracePath ?? NLM_END_GRACE_PATH;
+      if (options.liftGrace !== false && (await exists(gracePath))) {
+        await writeFile(gracePath, 'Y').then(
+          () => {
+            graceLifted = true;
+          },
+          (error: Error) => warn(`cannot end lockd's grace period via ${gracePath}: ${error.message}`),
+        );
+      }
+      // As sm-notify: nothing to announce, so the state file is not touched (not even created).
+      const current = await dir.readState();
+      return report([], current === undefined ? 1 : current & 1 ? current : (current + 1) | 0, graceLifted, false);
+    }
+
+    let state: number;
+    if (options.state !== undefined) {
+      await dir.writeState(options.state);
+      state = options.state;
+    } else {
+      state = await dir.getState(options.updateState !== false);
+    }
+    const kernelPath = options.kernelStatePath === undefined ? KERNEL_STATE_PATH : options.kernelStatePath;
+    if (kernelPath !== null && (await exists(kernelPath))) {
+      await writeFile(kernelPath, `${state}\n`).catch((error: Error) =>
+        warn(`cannot write ${kernelPath}: ${error.message}`),
+      );
+    }
+
+    phase('state');
+    options.onStart?.(jobs.length);
+    const hosts = await notifyHosts(dir, jobs, state, options, warn);
+    phase('notify');
+    await dir.syncList('sm.bak').catch(() => {});
+    return report(hosts, state, false, false);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function notifyHosts(
+  dir: StatdDirectory,
+  jobs: HostJob[],
+  state: number,
+  options: NotifyOptions,
+  warn: (message: string) => void,
+): Promise<HostReport[]> {
+  const deadlineMs = options.retryDeadlineMs ?? DEFAULT_RETRY_DEADLINE_MS;
+  const deadline = deadlineMs > 0 ? Date.now() + deadlineMs : Number.POSITIVE_INFINITY;
+  const slots = new Semaphore(options.concurrency ?? DEFAULT_CONCURRENCY);
+  const resolve = options.resolve ?? defaultResolve;
+  const resolveTimeoutMs = options.resolveTimeoutMs ?? 5000;
+  const resolveSlots = new Semaphore(64);
+  const firstTimeoutMs = options.firstTimeoutMs ?? 1000;
+  const maxRoundTimeoutMs = options.maxRoundTimeoutMs ?? 60_000;
+  const retransmitMs = options.retransmitMs ?? 500;
+  const privileged = options.privilegedPort ?? process.getuid?.() === 0;
+  const signal = options.signal;
+  // The bound is on YOUNG calls: a call gives its slot back when it completes or, still unanswered, after its first
+  // retransmission interval. Bursts stay bounded (socket buffers, the peers' rpcbinds), while unreachable hosts
+  // waiting out their timeouts do not starve the reachable ones.
+  const holdMs = retransmitMs;
+  const bounded = async <T>(task: () => Promise<T>, urgent = false): Promise<T> => {
+    let call!: Promise<T>;
+    await slots.run(
+      () =>
+        new Promise<void>((release) => {
+          const timer = setTimeout(release, holdMs);
+          call = task();
+          call.then(
+            () => {
+              clearTimeout(timer);
+              release();
+            },
+            () => {
+              clearTimeout(timer);
+              release();
+            },
+          );
+        }),
+      urgent,
+    );
+    return call;
+  };
+
+  // One socket per address family, shared by every host.
+  const endpoints = new Map<4 | 6, Promise<RpcUdpEndpoint>>();
+  const endpointFor = (address: string): Promise<RpcUdpEndpoint> => {
+    const family: 4 | 6 = isIP(address) === 6 ? 6 : 4;
+    let endpoint = endpoints.get(family);
+    if (endpoint === undefined) {
+      const source =
+        options.sourceAddress !== undefined && isIP(options.sourceAddress) === family
+          ? options.sourceAddress
+          : undefined;
+      const openOptions: Parameters<typeof RpcUdpEndpoint.open>[0] & { port?: number } = {
+        family,
+        ...(source === undefined ? {} : { sourceAddress: source }),
+        privilegedPort: privileged && options.sourcePort === undefined,
+        ...(options.sourcePort === undefined ? {} : { port: options.sourcePort }),
+      };
+      endpoint = RpcUdpEndpoint.open(openOptions).then((e) => {
+        if (options.sourcePort !== undefined && e.port !== options.sourcePort) {
+          warn(`sending from port ${e.port}: this transport cannot bind the requested port ${options.sourcePort}`);
+        }
+        return e;
+      });
+      endpoints.set(family, endpoint);
+    }
+    return endpoint;
+  };
+  // Open the IPv4 socket first so that a bad --source or a privileged-port failure is one clear error.
+  await endpointFor(options.sourceAddress ?? '127.0.0.1');
+
+  const notifyOne = async (job: HostJob): Promise<HostReport> => {
+    const host: HostReport = { name: job.name, attempts: 0, status: 'unresolved', monNames: job.monNames };
+    let addresses: string[] = [];
+    // Resolve (bounded: getaddrinfo runs on a small thread pool); retry only transient failures until the deadline.
+    for (let wait = 1000; !signal?.aborted; wait = Math.min(wait * 2, 30_000)) {
+      try {
+        addresses = await resolveSlots.run(() =>
+          withTimeout(resolve(job.name), resolveTimeoutMs, `resolving ${job.name}`),
+        );
+        break;
+      } catch (error) {
+        const code = (error as { code?: string }).code ?? 'unresolved';
+        host.error = code;
+        const transient = code === 'EAI_AGAIN' || code === 'NOT_FOUND' || code === 'ETIMEOUT';
+        if (!transient || Date.now() + wait >= deadline) return host;
+        await sleep(wait, signal);
+      }
+    }
+    if (addresses.length === 0) return host;
+    delete host.error;
+    host.address = addresses[0]!;
+    host.status = 'unreachable';
+    const acked = new Set<string>();
+    let roundTimeout = firstTimeoutMs;
+    let addressIndex = 0;
+    let failuresHere = 0;
+    let port: number | undefined;
+    while (!signal?.aborted) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) break;
+      const timeoutMs = Math.min(roundTimeout, remaining);
+      const address = addresses[addressIndex % addresses.length]!;
+      host.address = address;
+      const callOptions = { timeoutMs, retransmitMs, ...(signal === undefined ? {} : { signal }) };
+      try {
+        const endpoint = await endpointFor(address);
+        if (port === undefined) {
+          const found = await bounded(() =>
+            lookupStatusPort(endpoint, address, {
+              ...callOptions,
+              ...(options.rpcbindPort === undefined ? {} : { rpcbindPort: options.rpcbindPort }),
+            }),
+          );
+          host.attempts += found.attempts;
+          if (found.port === 0) {
+            host.status = 'no-statd';
+            host.error = 'statd is not registered with rpcbind';
+            await sleep(Math.min(roundTimeout, deadline - Date.now()), signal);
+            roundTimeout = Math.min(roundTimeout * 2, maxRoundTimeoutMs);
+            continue;
+          }
+          port = found.port;
+          host.port = port;
+        }
+        for (const name of job.monNames) {
+          if (acked.has(name)) continue;
+          const reply = await bounded(
+            () =>
+              endpoint.call(
+                { address, port: port! },
+                NSM_PROGRAM,
+                NSM_VERSION,
+                SM_NOTIFY,
+                (w) => procedures[SM_NOTIFY].args.encode(w, { monName: name, state }),
+                callOptions,
+              ),
+            true, // the host's second call goes ahead of other hosts' first ones: hosts finish as they go
+          );
+          host.attempts += reply.attempts;
+          host.rttMs = Math.round(reply.rttMs * 1000) / 1000;
+          acked.add(name);
+        }
+        host.status = 'notified';
+        delete host.error;
+        break;
+      } catch (error) {
+        const code = (error as { code?: string }).code ?? 'ERROR';
+        if (error instanceof RpcError && code === 'TIMEOUT') {
+          host.attempts += transmissionsWithin(timeoutMs, retransmitMs);
+        } else {
+          host.attempts += 1;
+        }
+        if (code === 'ABORTED' || code === 'CLOSED') break;
+        host.error = code;
+        if (code === 'PROG_UNAVAIL' || code === 'PROG_MISMATCH' || code === 'PROC_UNAVAIL') {
+          host.status = 'no-statd';
+          await sleep(Math.min(roundTimeout, deadline - Date.now()), signal);
+        } else {
+          host.status = 'unreachable';
+          if (code !== 'TIMEOUT') await sleep(Math.min(roundTimeout, deadline - Date.now()), signal);
+        }
+        // Ask rpcbind again next round (statd may have restarted elsewhere); after two failed rounds on one
+        // address move on to the host's next address, as sm-notify does after four unanswered sends.
+        port = undefined;
+        failuresHere++;
+        if (failuresHere >= 2 && addresses.length > 1) {
+          addressIndex++;
+          failuresHere = 0;
+        }
+        roundTimeout = Math.min(roundTimeout * 2, maxRoundTimeoutMs);
+      }
+    }
+    if (host.status === 'notified') {
+      const done = new Set(job.records.map((r) => r.line));
+      try {
+        if (job.clean) dir.removeFileNow('sm.bak', job.name);
+        else await dir.removeRecord('sm.bak', job.name, (r) => done.has(r.line), { syncDirectory: false });
+      } catch (error) {
+        warn(`${job.name} was notified but its sm.bak record could not be removed: ${(error as Error).message}`);
+      }
+    } else if (signal?.aborted && host.error === undefined) {
+      host.error = 'ABORTED';
+    }
+    return host;
+  };
+
+  try {
+    return await Promise.all(
+      jobs.map(async (job) => {
+        const result = await notifyOne(job);
+        options.onHost?.(result);
+        return result;
+      }),
+    );
+  } finally {
+    for (const endpoint of endpoints.values()) await endpoint.then((e) => e.close()).catch(() => {});
+  }
+}
