@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { register as registerClients } from './clients.js';
 import { register as registerCompare } from './compare.js';
+import { register as registerDemo } from './demo.js';
 import { register as registerExports } from './exports.js';
 import { register as registerFh } from './fh.js';
 import { register as registerFhGet } from './fh-get.js';
@@ -22,4 +23,5 @@ export const commandModules: ((program: Command) => void)[] = [
   registerNotify, // notify: takeover SM_NOTIFY to every monitored client
   registerClients, // clients: list and probe the statd directory's clients
   registerListen, // listen: print every SM_NOTIFY received
+  registerDemo, // demo: the checks and the notify on built-in data
 ];
