@@ -63,7 +63,7 @@ export interface NotifyOptions {
   updateState?: boolean;
   /** Local address to send from — the floating IP, so clients match us by address. */
   sourceAddress?: string;
-  /** Local UDP port to send from (sm-notify -p); needs RpcUdpEndpoint support for a fixed port. */
+  /** Local UDP port to send from (sm-notify -p, nfs.conf [sm-notify] outgoing-port); wins over privilegedPort. */
   sourcePort?: number;
   /** Send from a privileged port (600-1023). Default: when running as root, as sm-notify. */
   privilegedPort?: boolean;
@@ -102,7 +102,7 @@ export interface NotifyOptions {
   onHost?: (report: HostReport) => void;
   /** Called as each step ends (lock, move, scan, state, notify) with its duration in ms: for --debug and benchmarks. */
   onPhase?: (phase: string, ms: number) => void;
-  /** Called with non-fatal problems (a skipped record, an option the transport cannot honour). */
+  /** Called with non-fatal problems (a skipped record, a grace or state file that cannot be written). */
   onWarning?: (message: string) => void;
 }
 
@@ -197,7 +197,7 @@ function checkState(state: number): void {
 
 /**
  * Notify every host in the statd directory. Resolves with a per-host report; throws only when nothing could be done
- * (NsmError NO_DIRECTORY, LOCKED, BAD_STATE; RpcError PRIVILEGED_PORT when the socket cannot be opened).
+ * (NsmError NO_DIRECTORY, LOCKED, BAD_STATE; RpcError PRIVILEGED_PORT or BIND_FAILED when the socket cannot be opened).
  */
 export async function notifyAll(options: NotifyOptions): Promise<NotifyReport> {
   const started = performance.now();
@@ -357,17 +357,13 @@ async function notifyHosts(
         options.sourceAddress !== undefined && isIP(options.sourceAddress) === family
           ? options.sourceAddress
           : undefined;
-      const openOptions: Parameters<typeof RpcUdpEndpoint.open>[0] & { port?: number } = {
+      endpoint = RpcUdpEndpoint.open({
         family,
         ...(source === undefined ? {} : { sourceAddress: source }),
-        privilegedPort: privileged && options.sourcePort === undefined,
-        ...(options.sourcePort === undefined ? {} : { port: options.sourcePort }),
-      };
-      endpoint = RpcUdpEndpoint.open(openOptions).then((e) => {
-        if (options.sourcePort !== undefined && e.port !== options.sourcePort) {
-          warn(`sending from port ${e.port}: this transport cannot bind the requested port ${options.sourcePort}`);
-        }
-        return e;
+        // An explicit port wins (sm-notify -p); otherwise a reserved port when root, as sm-notify's bindresvport.
+        ...(options.sourcePort === undefined ? { privilegedPort: privileged } : { port: options.sourcePort }),
+        // With a fixed port, the IPv6 socket must not also claim it for IPv4 (the IPv4 socket holds it).
+        ...(family === 6 && options.sourcePort !== undefined ? { ipv6Only: true } : {}),
       });
       endpoints.set(family, endpoint);
     }
