@@ -451,6 +451,7 @@ async function notifyHosts(
           if (found.port === 0) {
             host.status = 'no-statd';
             host.error = 'statd is not registered with rpcbind';
+            settled();
             await sleep(Math.min(roundTimeout, deadline - Date.now()), signal);
             roundTimeout = Math.min(roundTimeout * 2, maxRoundTimeoutMs);
             continue;

@@ -195,3 +195,41 @@ t.test('sourcePort (sm-notify -p): every datagram leaves from that port; a busy 
     'sent from the port asked for',
   );
 });
+
+t.test(
+  'silent hosts leave the start window after their first attempt: hosts behind them are still notified',
+  async (t) => {
+    // concurrency 16 -> a window of 64 hosts in their first attempt. 70 silent hosts sort before 5 reachable ones; if
+    // the silent ones kept their places until the deadline, the reachable ones would never start.
+    const silent = Array.from({ length: 70 }, (_, i) => fleetAddress(3000 + i));
+    const reachable = Array.from({ length: 5 }, (_, i) => fleetAddress(5000 + i));
+    t.ok(
+      silent.every((a) => reachable.every((r) => a < r)),
+      'silent records are scanned first',
+    );
+    t.equal(
+      Math.max(64, 4 * 16),
+      64,
+      'the window (notifier: max(64, 4 x concurrency)) is smaller than the silent hosts',
+    );
+    const fleet = await startFleet([...silent, ...reachable], { mode: (i) => (i < 70 ? 'silent' : 'ok') });
+    t.teardown(() => fleet.close());
+    const sd = tempStatd();
+    for (const a of [...silent, ...reachable]) await sd.addRecord({ monName: a, myName: 'n' });
+    const report = await notifyAll({
+      directory: sd,
+      rpcbindPort: fleet.port,
+      ...fast,
+      concurrency: 16,
+      retryDeadlineMs: 1500,
+    });
+    t.equal(report.notified, 5);
+    t.same(new Set(fleet.notifications.map((n) => n.address)), new Set(reachable));
+    t.equal(report.hosts.length, 75);
+    t.same(
+      report.hosts.map((h) => h.name),
+      [...silent, ...reachable].sort(),
+      'report in record (file name) order',
+    );
+  },
+);
