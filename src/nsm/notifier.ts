@@ -63,7 +63,7 @@ export interface NotifyOptions {
   updateState?: boolean;
   /** Local address to send from — the floating IP, so clients match us by address. */
   sourceAddress?: string;
-  /** Local UDP port to send from (sm-notify -p); needs RpcUdpEndpoint support for a fixed port. */
+  /** Local UDP port to send from (sm-notify -p, nfs.conf [sm-notify] outgoing-port); wins over privilegedPort. */
   sourcePort?: number;
   /** Send from a privileged port (600-1023). Default: when running as root, as sm-notify. */
   privilegedPort?: boolean;
@@ -102,21 +102,26 @@ export interface NotifyOptions {
   onHost?: (report: HostReport) => void;
   /** Called as each step ends (lock, move, scan, state, notify) with its duration in ms: for --debug and benchmarks. */
   onPhase?: (phase: string, ms: number) => void;
-  /** Called with non-fatal problems (a skipped record, an option the transport cannot honour). */
+  /** Called with non-fatal problems (a skipped record, a grace or state file that cannot be written). */
   onWarning?: (message: string) => void;
 }
 
 export const DEFAULT_RETRY_DEADLINE_MS = 15 * 60_000;
 export const DEFAULT_CONCURRENCY = 512;
+/** Shortest time an unanswered call keeps its concurrency slot (see notifyHosts). */
+const MIN_HOLD_MS = 20;
 export const NLM_END_GRACE_PATH = '/proc/fs/lockd/nlm_end_grace';
 export const KERNEL_STATE_PATH = '/proc/sys/fs/nfs/nsm_local_state';
 
 interface HostJob {
   name: string;
-  records: MonitorRecord[];
+  /** The names to announce; one shared array for every host when the names were given (-v). */
   monNames: string[];
-  /** Every line of the file was loaded (none skipped): on success the file can simply be unlinked. */
-  clean: boolean;
+  /**
+   * The loaded lines of a file that also has lines we skipped (those stay): on success only these are removed.
+   * Undefined for a clean file (every line loaded), which on success is simply unlinked.
+   */
+  doneLines?: string[];
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -155,7 +160,7 @@ function shortName(name: string): string | undefined {
   return dot > 0 ? name.slice(0, dot) : undefined;
 }
 
-/** Group sm.bak lines by host file and decide the names to announce to each. */
+/** Group sm.bak lines by host file and decide the names to announce to each. Per-host state is kept small. */
 function jobsFrom(records: MonitorRecord[], options: NotifyOptions, dirty: ReadonlySet<string> = new Set()): HostJob[] {
   const byHost = new Map<string, MonitorRecord[]>();
   for (const r of records) {
@@ -164,18 +169,20 @@ function jobsFrom(records: MonitorRecord[], options: NotifyOptions, dirty: Reado
     else list.push(r);
   }
   const node = hostname();
-  const jobs: HostJob[] = [];
-  for (const [name, list] of byHost) {
-    const base = options.monNames?.length
-      ? [...options.monNames]
-      : list.map((r) => (r.myName === '' ? node : r.myName));
+  const withShort = (base: readonly string[]): string[] => {
     const names: string[] = [];
     for (const n of base) {
       if (!names.includes(n)) names.push(n);
       const short = options.alsoShortName ? shortName(n) : undefined;
       if (short !== undefined && !names.includes(short)) names.push(short);
     }
-    jobs.push({ name, records: list, monNames: names, clean: !dirty.has(name) });
+    return names;
+  };
+  const given = options.monNames?.length ? withShort(options.monNames) : undefined;
+  const jobs: HostJob[] = [];
+  for (const [name, list] of byHost) {
+    const monNames = given ?? withShort(list.map((r) => (r.myName === '' ? node : r.myName)));
+    jobs.push(dirty.has(name) ? { name, monNames, doneLines: list.map((r) => r.line) } : { name, monNames });
   }
   return jobs;
 }
@@ -197,7 +204,7 @@ function checkState(state: number): void {
 
 /**
  * Notify every host in the statd directory. Resolves with a per-host report; throws only when nothing could be done
- * (NsmError NO_DIRECTORY, LOCKED, BAD_STATE; RpcError PRIVILEGED_PORT when the socket cannot be opened).
+ * (NsmError NO_DIRECTORY, LOCKED, BAD_STATE; RpcError PRIVILEGED_PORT or BIND_FAILED when the socket cannot be opened).
  */
 export async function notifyAll(options: NotifyOptions): Promise<NotifyReport> {
   const started = performance.now();
@@ -320,20 +327,35 @@ async function notifyHosts(
   const retransmitMs = options.retransmitMs ?? 500;
   const privileged = options.privilegedPort ?? process.getuid?.() === 0;
   const signal = options.signal;
-  // The bound is on YOUNG calls: a call gives its slot back when it completes or, still unanswered, after its first
-  // retransmission interval. Bursts stay bounded (socket buffers, the peers' rpcbinds), while unreachable hosts
+  // The bound is on YOUNG calls: a call gives its slot back when it completes or, still unanswered, after a hold
+  // time (below). Bursts stay bounded (socket buffers, the peers' rpcbinds), while unreachable hosts
   // waiting out their timeouts do not starve the reachable ones.
-  const holdMs = retransmitMs;
+  // How long an unanswered call keeps its slot: four smoothed round trips of answered calls (as a retransmission
+  // timer would wait), at least MIN_HOLD_MS, at most one retransmission interval (also the value before any answer).
+  // On a LAN this is a few ms, so a silent host holds a slot briefly instead of a full interval: 1,000 silent hosts
+  // at 500 ms each would take half the capacity of 512 slots for a second, delaying every reachable host.
+  let smoothedRttMs: number | undefined;
+  const holdMs = () =>
+    smoothedRttMs === undefined ? retransmitMs : Math.min(retransmitMs, Math.max(MIN_HOLD_MS, 4 * smoothedRttMs));
   const bounded = async <T>(task: () => Promise<T>, urgent = false): Promise<T> => {
     let call!: Promise<T>;
     await slots.run(
       () =>
         new Promise<void>((release) => {
-          const timer = setTimeout(release, holdMs);
+          const began = performance.now();
+          let timer: NodeJS.Timeout;
+          const check = () => {
+            const left = holdMs() - (performance.now() - began);
+            if (left < 1) release();
+            else timer = setTimeout(check, Math.min(left, 4 * MIN_HOLD_MS));
+          };
+          timer = setTimeout(check, MIN_HOLD_MS);
           call = task();
           call.then(
             () => {
               clearTimeout(timer);
+              const sample = performance.now() - began;
+              smoothedRttMs = smoothedRttMs === undefined ? sample : smoothedRttMs + (sample - smoothedRttMs) / 8;
               release();
             },
             () => {
@@ -357,17 +379,13 @@ async function notifyHosts(
         options.sourceAddress !== undefined && isIP(options.sourceAddress) === family
           ? options.sourceAddress
           : undefined;
-      const openOptions: Parameters<typeof RpcUdpEndpoint.open>[0] & { port?: number } = {
+      endpoint = RpcUdpEndpoint.open({
         family,
         ...(source === undefined ? {} : { sourceAddress: source }),
-        privilegedPort: privileged && options.sourcePort === undefined,
-        ...(options.sourcePort === undefined ? {} : { port: options.sourcePort }),
-      };
-      endpoint = RpcUdpEndpoint.open(openOptions).then((e) => {
-        if (options.sourcePort !== undefined && e.port !== options.sourcePort) {
-          warn(`sending from port ${e.port}: this transport cannot bind the requested port ${options.sourcePort}`);
-        }
-        return e;
+        // An explicit port wins (sm-notify -p); otherwise a reserved port when root, as sm-notify's bindresvport.
+        ...(options.sourcePort === undefined ? { privilegedPort: privileged } : { port: options.sourcePort }),
+        // With a fixed port, the IPv6 socket must not also claim it for IPv4 (the IPv4 socket holds it).
+        ...(family === 6 && options.sourcePort !== undefined ? { ipv6Only: true } : {}),
       });
       endpoints.set(family, endpoint);
     }
@@ -376,11 +394,13 @@ async function notifyHosts(
   // Open the IPv4 socket first so that a bad --source or a privileged-port failure is one clear error.
   await endpointFor(options.sourceAddress ?? '127.0.0.1');
 
-  const notifyOne = async (job: HostJob): Promise<HostReport> => {
+  // `settled()`: the host's first attempt is over (answered, or it failed and the host now waits to retry); see below.
+  const notifyOne = async (job: HostJob, settled: () => void): Promise<HostReport> => {
     const host: HostReport = { name: job.name, attempts: 0, status: 'unresolved', monNames: job.monNames };
-    let addresses: string[] = [];
+    // An IP literal needs no resolver (and no timer, semaphore or promise per host) unless a resolver was given.
+    let addresses: string[] = options.resolve === undefined && isIP(job.name) !== 0 ? [job.name] : [];
     // Resolve (bounded: getaddrinfo runs on a small thread pool); retry only transient failures until the deadline.
-    for (let wait = 1000; !signal?.aborted; wait = Math.min(wait * 2, 30_000)) {
+    for (let wait = 1000; addresses.length === 0 && !signal?.aborted; wait = Math.min(wait * 2, 30_000)) {
       try {
         addresses = await resolveSlots.run(() =>
           withTimeout(resolve(job.name), resolveTimeoutMs, `resolving ${job.name}`),
@@ -391,6 +411,7 @@ async function notifyHosts(
         host.error = code;
         const transient = code === 'EAI_AGAIN' || code === 'NOT_FOUND' || code === 'ETIMEOUT';
         if (!transient || Date.now() + wait >= deadline) return host;
+        settled();
         await sleep(wait, signal);
       }
     }
@@ -409,7 +430,14 @@ async function notifyHosts(
       const timeoutMs = Math.min(roundTimeout, remaining);
       const address = addresses[addressIndex % addresses.length]!;
       host.address = address;
-      const callOptions = { timeoutMs, retransmitMs, ...(signal === undefined ? {} : { signal }) };
+      // Later rounds retransmit less often (half the round, as sm-notify's doubling): a silent host costs a datagram
+      // (and, on a LAN, an ICMP error the kernel builds) per send, taken from the reachable hosts' share.
+      const roundRetransmitMs = Math.max(retransmitMs, roundTimeout / 2);
+      const callOptions = {
+        timeoutMs,
+        retransmitMs: roundRetransmitMs,
+        ...(signal === undefined ? {} : { signal }),
+      };
       try {
         const endpoint = await endpointFor(address);
         if (port === undefined) {
@@ -423,6 +451,7 @@ async function notifyHosts(
           if (found.port === 0) {
             host.status = 'no-statd';
             host.error = 'statd is not registered with rpcbind';
+            settled();
             await sleep(Math.min(roundTimeout, deadline - Date.now()), signal);
             roundTimeout = Math.min(roundTimeout * 2, maxRoundTimeoutMs);
             continue;
@@ -454,11 +483,12 @@ async function notifyHosts(
       } catch (error) {
         const code = (error as { code?: string }).code ?? 'ERROR';
         if (error instanceof RpcError && code === 'TIMEOUT') {
-          host.attempts += transmissionsWithin(timeoutMs, retransmitMs);
+          host.attempts += transmissionsWithin(timeoutMs, roundRetransmitMs);
         } else {
           host.attempts += 1;
         }
         if (code === 'ABORTED' || code === 'CLOSED') break;
+        settled();
         host.error = code;
         if (code === 'PROG_UNAVAIL' || code === 'PROG_MISMATCH' || code === 'PROC_UNAVAIL') {
           host.status = 'no-statd';
@@ -479,10 +509,12 @@ async function notifyHosts(
       }
     }
     if (host.status === 'notified') {
-      const done = new Set(job.records.map((r) => r.line));
       try {
-        if (job.clean) dir.removeFileNow('sm.bak', job.name);
-        else await dir.removeRecord('sm.bak', job.name, (r) => done.has(r.line), { syncDirectory: false });
+        if (job.doneLines === undefined) dir.removeFileNow('sm.bak', job.name);
+        else {
+          const done = new Set(job.doneLines);
+          await dir.removeRecord('sm.bak', job.name, (r) => done.has(r.line), { syncDirectory: false });
+        }
       } catch (error) {
         warn(`${job.name} was notified but its sm.bak record could not be removed: ${(error as Error).message}`);
       }
@@ -493,13 +525,45 @@ async function notifyHosts(
   };
 
   try {
-    return await Promise.all(
-      jobs.map(async (job) => {
-        const result = await notifyOne(job);
-        options.onHost?.(result);
-        return result;
-      }),
-    );
+    // Hosts are started as earlier ones settle, at most `active` in their first attempt at once, instead of all at
+    // once: memory stays proportional to that window, not to the fleet. A host whose first attempt failed leaves the
+    // window while it waits to retry, so silent hosts never hold back the others.
+    const window = Math.max(64, 4 * (options.concurrency ?? DEFAULT_CONCURRENCY));
+    const results: HostReport[] = new Array(jobs.length);
+    await new Promise<void>((resolveAll, rejectAll) => {
+      let next = 0;
+      let active = 0;
+      let finished = 0;
+      let failed = false;
+      const pump = (): void => {
+        while (!failed && active < window && next < jobs.length) {
+          const index = next++;
+          active++;
+          let inWindow = true;
+          const leave = () => {
+            if (!inWindow) return;
+            inWindow = false;
+            active--;
+            pump();
+          };
+          notifyOne(jobs[index]!, leave).then(
+            (result) => {
+              results[index] = result;
+              options.onHost?.(result);
+              leave();
+              if (++finished === jobs.length) resolveAll();
+            },
+            (error: unknown) => {
+              failed = true;
+              rejectAll(error);
+            },
+          );
+        }
+      };
+      if (jobs.length === 0) resolveAll();
+      else pump();
+    });
+    return results;
   } finally {
     for (const endpoint of endpoints.values()) await endpoint.then((e) => e.close()).catch(() => {});
   }

@@ -4,7 +4,7 @@
 // rename + directory fsync, files stay owned by the owner of the list directory (statd runs as that user), and a
 // leftover temp file is never taken for a host.
 
-import { constants, type Dirent, readdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
+import { closeSync, constants, type Dirent, openSync, readdirSync, readSync, renameSync, unlinkSync } from 'node:fs';
 import { chown, lstat, mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
@@ -69,6 +69,34 @@ export async function syncDirectory(path: string): Promise<void> {
     await handle.sync();
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * Reads many small files into one reused buffer: open, read until end, close — no fstat and no buffer per file
+ * (readFileSync does both), which matters over 10,000 record files. Returns latin1 text (every byte kept).
+ */
+class SmallFileReader {
+  private buffer = Buffer.allocUnsafe(4096);
+
+  read(path: string): string {
+    const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      let length = 0;
+      for (;;) {
+        if (length === this.buffer.length) {
+          const bigger = Buffer.allocUnsafe(this.buffer.length * 2);
+          this.buffer.copy(bigger, 0, 0, length);
+          this.buffer = bigger;
+        }
+        const n = readSync(fd, this.buffer, length, this.buffer.length - length, null);
+        if (n === 0) break;
+        length += n;
+      }
+      return this.buffer.toString('latin1', 0, length);
+    } finally {
+      closeSync(fd);
+    }
   }
 }
 
@@ -201,13 +229,14 @@ export class StatdDirectory {
       }
     }
     files.sort();
-    // Synchronous reads: on a busy directory (10,000 records) a loop of readFileSync is several times faster than
+    // Synchronous reads: on a busy directory (10,000 records) a loop of synchronous reads is several times faster than
     // 10,000 thread-pool round trips, and this runs before any network work starts.
     const records: MonitorRecord[] = [];
+    const reader = new SmallFileReader();
     for (const file of files) {
       let text: string;
       try {
-        text = readFileSync(join(dir, file), 'latin1');
+        text = reader.read(`${dir}/${file}`);
       } catch (error) {
         // Gone between readdir and open (statd unmonitored it): not a host any more.
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {

@@ -308,8 +308,113 @@ function compareNsm(a: Snapshot, b: Snapshot): Check[] {
   return checks;
 }
 
+/**
+ * How `a` and `b` relate. `failover`: `a` is the server before a failover (usually a snapshot file), `b` the server
+ * after it (the new active). `parity`: two servers live at the same time (active and standby).
+ */
+export type CompareMode = 'failover' | 'parity';
+
+export interface CompareOptions {
+  /** Default `parity`. */
+  mode?: CompareMode;
+}
+
+/**
+ * NSM state numbers (spec/nsm.md). Clients' statd records the state each server announced and a lock manager acts
+ * only on a state that differs — a reused number is ignored (known problem 5), so after a failover the new server
+ * must announce a higher odd number than the old one did. Two live servers that share /var/lib/nfs read the same
+ * state file and report the same number; different numbers mean separate state files.
+ */
+function compareNsmState(a: Snapshot, b: Snapshot, mode: CompareMode): Check[] {
+  if (a.nsm.registered !== true || b.nsm.registered !== true) return []; // the nsm check already failed
+  const sa = a.nsm.state;
+  const sb = b.nsm.state;
+  const name = 'nsm state';
+  if (sa === null || sb === null) {
+    const unknown = [sa === null ? a.host : '', sb === null ? b.host : ''].filter((h) => h !== '');
+    return [
+      check(
+        name,
+        'warn',
+        sa,
+        sb,
+        `the NSM state number is not known for ${unknown.join(' and ')} (SM_STAT failed, or an older snapshot)`,
+        'Check that rpc.statd answers SM_STAT (rpcinfo -u HOST status) and take the snapshot again.',
+      ),
+    ];
+  }
+  const bump =
+    'Announce a new state after takeover: run `nfsprobe notify` (bumps the state file; not with -n), or `nfsprobe notify --state N` with N odd and higher than';
+  if (mode === 'failover') {
+    if ((sb & 1) === 0) {
+      return [
+        check(name, 'fail', sa, sb, `${b.host} reports an even NSM state ${sb} (even means down)`, `${bump} ${sa}.`),
+      ];
+    }
+    if (sb > sa) {
+      return [check(name, 'pass', sa, sb, `the NSM state went up from ${sa} to ${sb}: clients see a restart`)];
+    }
+    if (sb === sa) {
+      return [
+        check(
+          name,
+          'warn',
+          sa,
+          sb,
+          `the NSM state is still ${sa}: clients ignore a state number they already saw and will not reclaim locks`,
+          `${bump} ${sa} (the state was not bumped: sm-notify -n, or a state file copied from the old server).`,
+        ),
+      ];
+    }
+    return [
+      check(
+        name,
+        'fail',
+        sa,
+        sb,
+        `the NSM state went down from ${sa} to ${sb}: the new server keeps its own state file, and a number clients already saw may come back`,
+        `${bump} ${sa}, or share the statd directory between the servers (/var/lib/nfs on shared storage).`,
+      ),
+    ];
+  }
+  if (sa === sb) {
+    return [
+      check(
+        name,
+        'pass',
+        sa,
+        sb,
+        `the same NSM state ${sa} on both (a shared /var/lib/nfs): the takeover's bump to ${(sa + 2) | 0} is new to clients`,
+      ),
+    ];
+  }
+  const high = Math.max(sa, sb);
+  return [
+    check(
+      name,
+      'warn',
+      sa,
+      sb,
+      `NSM states differ (${sa} vs ${sb}): the servers keep separate state files, so a takeover by the lower one may announce a number clients already saw from the other`,
+      `Share the statd directory (/var/lib/nfs on shared storage), or on takeover run \`nfsprobe notify --state N\` with N odd and higher than ${high}.`,
+    ),
+  ];
+}
+
 /** All parity checks of `a` against `b`. `ok` is false when any check failed (warnings do not fail). */
-export function compareSnapshots(a: Snapshot, b: Snapshot, labelA = a.host, labelB = b.host): Comparison {
-  const checks = [...comparePrograms(a, b), ...compareExports(a, b), ...compareTargets(a, b), ...compareNsm(a, b)];
+export function compareSnapshots(
+  a: Snapshot,
+  b: Snapshot,
+  labelA = a.host,
+  labelB = b.host,
+  options: CompareOptions = {},
+): Comparison {
+  const checks = [
+    ...comparePrograms(a, b),
+    ...compareExports(a, b),
+    ...compareTargets(a, b),
+    ...compareNsm(a, b),
+    ...compareNsmState(a, b, options.mode ?? 'parity'),
+  ];
   return { a: labelA, b: labelB, ok: !checks.some((c) => c.status === 'fail'), checks };
 }

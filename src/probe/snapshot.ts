@@ -3,7 +3,9 @@
 // and NSM presence. `compare` works on two of these, whether just taken or loaded from files.
 import { type ConnectOptions, connect } from '../nfs/connect.js';
 import type { Nfs4Client } from '../nfs/nfs4/client.js';
-import { PROGRAMS, programName } from '../rpc/index.js';
+import { NsmClient } from '../nsm/client.js';
+import { NsmError } from '../nsm/errors.js';
+import { PROGRAMS, programName, RpcClient } from '../rpc/index.js';
 import { exportFor, type HandleV3, type HandleV4, handleV3, handleV4, nfs4Client } from './handles.js';
 
 export const SNAPSHOT_FORMAT = 1;
@@ -47,7 +49,10 @@ export interface Snapshot {
   readonly programs: SnapshotProgram[] | null;
   readonly exports: SnapshotExport[] | null;
   readonly targets: SnapshotTarget[];
-  /** NSM: is `status` (100024) registered; `state` is the SM_STAT state number when known (null until NSM support). */
+  /**
+   * NSM: is `status` (100024) registered; `state` is the server's NSM state number from SM_STAT (null when statd is
+   * not registered or did not answer; see `errors`, step `nsm`).
+   */
   readonly nsm: { readonly registered: boolean | null; readonly state: number | null };
   readonly errors: { readonly step: string; readonly code: string; readonly message: string }[];
 }
@@ -67,6 +72,25 @@ function errorOf(error: unknown): SnapshotError {
     code: typeof code === 'string' ? code : 'ERROR',
     message: error instanceof Error ? error.message : String(error),
   };
+}
+
+/**
+ * The server's NSM state number: SM_STAT (statd answers it with its own state whatever the name; we ask about the
+ * server's own name, which costs statd at most one lookup) to the statd port rpcbind listed, UDP first.
+ */
+async function nsmState(host: string, programs: readonly SnapshotProgram[], timeoutMs: number): Promise<number> {
+  const entry =
+    programs.find((p) => p.program === PROGRAMS.status && p.version === 1 && p.netid === 'udp') ??
+    programs.find((p) => p.program === PROGRAMS.status && p.version === 1 && p.netid === 'tcp');
+  if (entry === undefined) throw new NsmError('NOT_FOUND', 'status v1 is not registered over udp or tcp');
+  const client = new NsmClient(
+    new RpcClient({ host, port: entry.port, transport: entry.netid === 'udp' ? 'udp' : 'tcp', timeoutMs }),
+  );
+  try {
+    return (await client.stat(host.slice(0, 1024))).state;
+  } finally {
+    await client.close();
+  }
 }
 
 /** Take a snapshot of `host`. Failures of single steps are recorded in the document, not thrown. */
@@ -159,6 +183,14 @@ export async function takeSnapshot(host: string, options: SnapshotOptions = {}):
     }
 
     const registered = programs === null ? null : programs.some((p) => p.program === PROGRAMS.status);
+    let state: number | null = null;
+    if (registered === true) {
+      try {
+        state = await nsmState(host, programs ?? [], conn.timeoutMs);
+      } catch (error) {
+        errors.push({ step: 'nsm', ...errorOf(error) });
+      }
+    }
     return {
       snapshot: SNAPSHOT_FORMAT,
       host,
@@ -166,7 +198,7 @@ export async function takeSnapshot(host: string, options: SnapshotOptions = {}):
       programs,
       exports,
       targets,
-      nsm: { registered, state: null },
+      nsm: { registered, state },
       errors,
     };
   } finally {

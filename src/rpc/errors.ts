@@ -21,6 +21,7 @@ export type RpcErrorCode =
   | 'BAD_AUTH' // a credential we were asked to encode, or one we decoded, breaks its flavor's rules
   | 'BAD_ADDRESS' // an unparseable universal address or host
   | 'PRIVILEGED_PORT' // a privileged source port was asked for but could not be bound (needs root)
+  | 'BIND_FAILED' // the local address/port asked for could not be bound (in use, not a local address)
   | 'NO_REPLY' // thrown by a server handler: send no reply at all (simulates an unresponsive peer)
   | 'REGISTRATION_FAILED'; // rpcbind refused a SET or UNSET
 

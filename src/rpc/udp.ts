@@ -52,18 +52,20 @@ export interface UdpSocketOptions {
   address?: string;
   /** Local port (default 0: the kernel picks). */
   port?: number;
-  /** Bind a port in 600-1023 (root only). */
+  /** Bind a port in 600-1023 (root only). An explicit `port` wins over this. */
   privilegedPort?: boolean;
+  /** IPv6 socket only (no IPv4-mapped traffic), so an IPv4 socket can hold the same port number. */
+  ipv6Only?: boolean;
   /** Socket buffer sizes in bytes (raised for endpoints with thousands of calls in flight). */
   bufferSize?: number;
 }
 
-/** A bound UDP socket. Errors: RpcError PRIVILEGED_PORT, or the bind error. */
+/** A bound UDP socket. Errors: RpcError PRIVILEGED_PORT (needs root), BIND_FAILED (port in use, address not local). */
 export async function openUdpSocket(o: UdpSocketOptions = {}): Promise<Socket> {
   const type = o.family === 6 ? 'udp6' : 'udp4';
   const bindOnce = (port: number) =>
     new Promise<Socket>((resolve, reject) => {
-      const socket = createSocket({ type, ipv6Only: false });
+      const socket = createSocket({ type, ipv6Only: o.ipv6Only === true });
       const onError = (error: Error) => {
         socket.close();
         reject(error);
@@ -82,8 +84,29 @@ export async function openUdpSocket(o: UdpSocketOptions = {}): Promise<Socket> {
         resolve(socket);
       });
     });
-  if (o.privilegedPort) return bindReservedPort(bindOnce);
-  return bindOnce(o.port ?? 0);
+  if (o.privilegedPort && (o.port === undefined || o.port === 0)) return bindReservedPort(bindOnce);
+  const port = o.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new RpcError('BIND_FAILED', `${port} is not a UDP port number (0-65535)`);
+  }
+  try {
+    return await bindOnce(port);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    const where = `${o.address ?? (o.family === 6 ? '::' : '0.0.0.0')} port ${port}`;
+    if ((code === 'EACCES' || code === 'EPERM') && port > 0 && port < 1024) {
+      throw new RpcError('PRIVILEGED_PORT', `binding UDP ${where} needs root (ports below 1024 are privileged)`, {
+        cause: error,
+      });
+    }
+    const why =
+      code === 'EADDRINUSE'
+        ? 'the port is in use'
+        : code === 'EADDRNOTAVAIL'
+          ? 'the address is not one of this host'
+          : code;
+    throw new RpcError('BIND_FAILED', `cannot bind UDP ${where}: ${why} (${code})`, { cause: error });
+  }
 }
 
 /** Resolve a host name to one address of the family (IP literals pass through). */
@@ -111,7 +134,12 @@ export function canonicalAddress(address: string): string {
 export interface UdpEndpointOptions {
   family?: 4 | 6;
   sourceAddress?: string;
+  /** Local port to send from (sm-notify -p); wins over `privilegedPort`. Default: the kernel picks. */
+  port?: number;
+  /** Send from a port in 600-1023 (root only), as bindresvport(3). */
   privilegedPort?: boolean;
+  /** IPv6 endpoint that takes no IPv4-mapped traffic (lets an IPv4 endpoint use the same fixed port). */
+  ipv6Only?: boolean;
   /** Default per-call deadline (5000 ms). */
   timeoutMs?: number;
   /** Default first retransmission interval (500 ms, doubling). */
@@ -143,7 +171,9 @@ export class RpcUdpEndpoint {
     const socket = await openUdpSocket({
       family,
       address: o.sourceAddress,
-      privilegedPort: o.privilegedPort,
+      ...(o.port === undefined ? {} : { port: o.port }),
+      privilegedPort: o.privilegedPort === true && o.port === undefined,
+      ...(o.ipv6Only === undefined ? {} : { ipv6Only: o.ipv6Only }),
       bufferSize: 4 * 1024 * 1024,
     });
     return new RpcUdpEndpoint(socket, family, o);

@@ -35,7 +35,7 @@ function snapshot(host: string, over: Partial<Snapshot> = {}): Snapshot {
     ],
     exports: [{ path: '/srv/export', groups: ['10.0.0.0/24'] }],
     targets: [target('/srv/export', ROOT)],
-    nsm: { registered: true, state: null },
+    nsm: { registered: true, state: 5 },
     errors: [],
     ...over,
   };
@@ -64,6 +64,7 @@ t.test('identical servers: every check passes', async (t) => {
       'getattr fsid (v4) /srv/export',
       'getattr fileid (v4) /srv/export',
       'nsm',
+      'nsm state',
     ],
   );
 });
@@ -127,6 +128,44 @@ t.test('missing handles and unreachable servers', async (t) => {
   const check = compareSnapshots(snapshot('a'), v3error).checks.find((c) => c.name === 'handle v3 /srv/export')!;
   t.equal(check.status, 'fail');
   t.match(check.detail, /MNT3ERR_ACCES/);
+});
+
+t.test('NSM state after a failover: must go up (odd); equal warns; down or even fails', async (t) => {
+  const before = snapshot('old', { nsm: { registered: true, state: 5 } });
+  const after = (state: number | null) => snapshot('new', { nsm: { registered: true, state } });
+  const failover = { mode: 'failover' } as const;
+  const run = (state: number | null) =>
+    compareSnapshots(before, after(state), 'old', 'new', failover).checks.find((c) => c.name === 'nsm state')!;
+  t.equal(run(7).status, 'pass');
+  t.equal(run(7).a, 5);
+  t.equal(run(7).b, 7);
+  const same = run(5);
+  t.equal(same.status, 'warn', 'a reused state number is ignored by clients');
+  t.match(same.remedy, /nfsprobe notify/);
+  t.equal(compareSnapshots(before, after(5), 'old', 'new', failover).ok, true, 'a warning does not fail');
+  t.equal(run(3).status, 'fail', 'went down');
+  t.equal(run(8).status, 'fail', 'even means down');
+  t.equal(run(null).status, 'warn', 'unknown state');
+  t.equal(compareSnapshots(before, after(3), 'old', 'new', failover).ok, false);
+  // Unregistered statd: the nsm check fails and the state check is not made.
+  const gone = compareSnapshots(
+    before,
+    snapshot('new', { nsm: { registered: false, state: null } }),
+    'o',
+    'n',
+    failover,
+  );
+  t.equal(statusOf(gone, 'nsm'), 'fail');
+  t.equal(statusOf(gone, 'nsm state'), undefined);
+});
+
+t.test('NSM state of two live servers: equal (shared /var/lib/nfs) passes, different warns', async (t) => {
+  const at = (host: string, state: number) => snapshot(host, { nsm: { registered: true, state } });
+  t.equal(statusOf(compareSnapshots(at('a', 9), at('b', 9)), 'nsm state'), 'pass');
+  const differ = compareSnapshots(at('a', 9), at('b', 7)).checks.find((c) => c.name === 'nsm state')!;
+  t.equal(differ.status, 'warn');
+  t.match(differ.remedy, /higher than 9/);
+  t.equal(statusOf(compareSnapshots(at('a', 9), at('b', 7), 'a', 'b', { mode: 'parity' }), 'nsm state'), 'warn');
 });
 
 t.test('parseSnapshot accepts its own JSON and refuses anything else', async (t) => {

@@ -1,6 +1,7 @@
 // The notify, clients and listen commands end to end (from source, in child processes), in a private namespace
 // where a simulated fleet of clients answers on 127.x.y.z port 111: JSON shapes and exit codes of ../shared/CLI.md.
-import { readdirSync } from 'node:fs';
+import { createSocket } from 'node:dgram';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { fleetAddress, startFleet } from '../../bench/nsm-fleet.js';
@@ -8,6 +9,15 @@ import { NsmClient } from '../../src/nsm/index.js';
 import { RpcClient } from '../../src/rpc/index.js';
 import { enterLab, waitFor } from '../lab/namespace.js';
 import { runCli, tempStatd } from './helpers.js';
+
+/** A UDP port that was free a moment ago. */
+async function freeUdpPort(): Promise<number> {
+  const probe = createSocket('udp4');
+  await new Promise<void>((resolve) => probe.bind(0, '127.0.0.1', resolve));
+  const port = probe.address().port;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
 
 if (await enterLab(t, import.meta.url, [])) {
   const addresses = Array.from({ length: 6 }, (_, i) => fleetAddress(i + 300));
@@ -22,7 +32,8 @@ if (await enterLab(t, import.meta.url, [])) {
     const dir = tempStatd();
     for (const a of addresses.slice(0, 4)) await dir.addRecord({ monName: a, myName: 'node' });
     await dir.writeState(5);
-    const r = await runCli(['notify', '-d', '-f', '-P', dir.path, '-v', '127.0.0.1', '--json']);
+    const port = await freeUdpPort();
+    const r = await runCli(['notify', '-d', '-f', '-P', dir.path, '-v', '127.0.0.1', '-p', String(port), '--json']);
     t.equal(r.code, 0, r.stderr);
     const doc = JSON.parse(r.stdout);
     t.equal(doc.stateDir, dir.path);
@@ -38,9 +49,27 @@ if (await enterLab(t, import.meta.url, [])) {
       t.type(h.rttMs, 'number');
       t.type(h.address, 'string');
     }
-    t.ok(
-      fleet.notifications.some((n) => n.monName === '127.0.0.1' && n.state === 7 && n.from.startsWith('127.0.0.1:')),
+    const ours = fleet.notifications.filter((n) => n.monName === '127.0.0.1' && n.state === 7);
+    t.equal(new Set(ours.map((n) => n.address)).size, 4);
+    t.same(
+      new Set(ours.map((n) => n.from)),
+      new Set([`127.0.0.1:${port}`]),
+      '-p: sent from that port (and -v address)',
     );
+    t.same(r.stderr, '', 'no warning');
+  });
+
+  t.test('notify: nfs.conf [sm-notify] outgoing-port is the source port', async (t) => {
+    const dir = tempStatd();
+    await dir.addRecord({ monName: addresses[0]!, myName: 'node' });
+    const port = await freeUdpPort();
+    const conf = join(dir.path, 'nfs.conf');
+    writeFileSync(conf, `[sm-notify]\n outgoing-port = ${port}\n`);
+    const r = await runCli(['notify', '-P', dir.path, '--nfs-conf', conf, '--name', 'conf-port', '--json']);
+    t.equal(r.code, 0, r.stderr);
+    const ours = fleet.notifications.filter((n) => n.monName === 'conf-port');
+    t.ok(ours.length >= 1);
+    t.same(new Set(ours.map((n) => n.from.split(':')[1])), new Set([String(port)]));
   });
 
   t.test('notify: some not notified -> exit 1, listed; records kept', async (t) => {

@@ -5,6 +5,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { NLM_PROGRAM, NsmClient, notifyAll, StatdDirectory } from '../../src/nsm/index.js';
+import { takeSnapshot } from '../../src/probe/snapshot.js';
 import { enterLab, makeStatdDir, startRpcbind, startStatd, waitFor } from '../lab/namespace.js';
 
 if (await enterLab(t, import.meta.url, ['rpcbind', 'rpc.statd', 'rpcinfo'])) {
@@ -101,5 +102,20 @@ if (await enterLab(t, import.meta.url, ['rpcbind', 'rpc.statd', 'rpcinfo'])) {
     t.equal(report.hosts[0]!.address, '::1');
     await waitFor(() => /Received SM_NOTIFY from v6-ha, state: 23/.test(statd.log()), 'statd to log SM_NOTIFY');
     t.pass('statd logged the SM_NOTIFY that came over IPv6');
+  });
+
+  t.test("snapshot reports statd's NSM state (SM_STAT), as its log prints it", async (t) => {
+    const path = makeStatdDir();
+    await new StatdDirectory(path).writeState(41);
+    const statd = await startStatd(t, path);
+    const logged = await waitFor(() => /Local NSM state number: (-?\d+)/.exec(statd.log())?.[1], 'statd state line');
+    const snapshot = await takeSnapshot('127.0.0.1', { versions: [], timeoutMs: 3000 });
+    t.equal(snapshot.nsm.registered, true);
+    t.equal(snapshot.nsm.state, Number(logged));
+    t.equal((snapshot.nsm.state ?? 0) % 2, 1, 'odd');
+    t.notOk(
+      snapshot.errors.some((e) => e.step === 'nsm'),
+      'no nsm error',
+    );
   });
 }

@@ -1,5 +1,6 @@
 // notifyAll against a fleet of simulated clients on 127.x.y.z (no namespace needed: the fleet uses a free high
 // port as its "rpcbind" port on every address, passed as rpcbindPort).
+import { createSocket } from 'node:dgram';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -161,3 +162,69 @@ t.test('kernel state file written when present', async (t) => {
   await notifyAll({ directory: sd, rpcbindPort: fleet.port, ...fast, kernelStatePath: kernel });
   t.equal(readFileSync(kernel, 'utf8'), '3\n');
 });
+
+t.test('sourcePort (sm-notify -p): every datagram leaves from that port; a busy port is BIND_FAILED', async (t) => {
+  const addresses = [fleetAddress(2300), fleetAddress(2301), fleetAddress(2302)];
+  const fleet = await startFleet(addresses);
+  t.teardown(() => fleet.close());
+  const sd = tempStatd();
+  for (const a of addresses) await sd.addRecord({ monName: a, myName: 'n' });
+  const probe = createSocket('udp4');
+  await new Promise<void>((resolve) => probe.bind(0, '127.0.0.1', resolve));
+  const port = probe.address().port;
+  // Held: the notifier cannot bind it, and nothing is moved or lost.
+  await t.rejects(
+    notifyAll({ directory: sd, rpcbindPort: fleet.port, ...fast, sourceAddress: '127.0.0.1', sourcePort: port }),
+    { code: 'BIND_FAILED' },
+  );
+  t.same(readdirSync(join(sd.path, 'sm.bak')).sort(), [...addresses].sort(), 'records kept in sm.bak');
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  const report = await notifyAll({
+    directory: sd,
+    rpcbindPort: fleet.port,
+    ...fast,
+    privilegedPort: true,
+    sourceAddress: '127.0.0.1',
+    sourcePort: port,
+  });
+  t.equal(report.notified, 3);
+  t.equal(fleet.notifications.length >= 3, true);
+  t.same(
+    new Set(fleet.notifications.map((n) => n.from)),
+    new Set([`127.0.0.1:${port}`]),
+    'sent from the port asked for',
+  );
+});
+
+t.test(
+  'silent hosts leave the start window after their first attempt: hosts behind them are still notified',
+  async (t) => {
+    // concurrency 16 -> a window of 64 hosts in their first attempt. 70 silent hosts sort before 5 reachable ones; if
+    // the silent ones kept their places until the deadline, the reachable ones would never start.
+    const silent = Array.from({ length: 70 }, (_, i) => fleetAddress(3000 + i));
+    const reachable = Array.from({ length: 5 }, (_, i) => fleetAddress(5000 + i));
+    t.ok(
+      silent.every((a) => reachable.every((r) => a < r)),
+      'silent records are scanned first',
+    );
+    const fleet = await startFleet([...silent, ...reachable], { mode: (i) => (i < 70 ? 'silent' : 'ok') });
+    t.teardown(() => fleet.close());
+    const sd = tempStatd();
+    for (const a of [...silent, ...reachable]) await sd.addRecord({ monName: a, myName: 'n' });
+    const report = await notifyAll({
+      directory: sd,
+      rpcbindPort: fleet.port,
+      ...fast,
+      concurrency: 16,
+      retryDeadlineMs: 1500,
+    });
+    t.equal(report.notified, 5);
+    t.same(new Set(fleet.notifications.map((n) => n.address)), new Set(reachable));
+    t.equal(report.hosts.length, 75);
+    t.same(
+      report.hosts.map((h) => h.name),
+      [...silent, ...reachable].sort(),
+      'report in record (file name) order',
+    );
+  },
+);

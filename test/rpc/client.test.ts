@@ -209,6 +209,39 @@ t.test('privileged source port: bound in 600-1023 as root, PRIVILEGED_PORT other
   }
 });
 
+/** A UDP port that was free a moment ago (bound to port 0, read, closed). */
+async function freeUdpPort(): Promise<number> {
+  const probe = createSocket('udp4');
+  await new Promise<void>((resolve) => probe.bind(0, '127.0.0.1', resolve));
+  const port = probe.address().port;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+t.test(
+  'UDP endpoint: an explicit source port is bound and wins over privilegedPort; a busy one is BIND_FAILED',
+  async (t) => {
+    const from: number[] = [];
+    const server = await fakeUdp(t, (call, send, rinfo) => {
+      from.push(rinfo.port);
+      send(success(call));
+    });
+    const port = await freeUdpPort();
+    const endpoint = await RpcUdpEndpoint.open({ sourceAddress: '127.0.0.1', port, privilegedPort: true });
+    t.teardown(() => endpoint.close());
+    t.equal(endpoint.port, port);
+    await endpoint.call({ address: '127.0.0.1', port: server.address().port }, 100099, 1, 0, new Uint8Array(0));
+    await endpoint.call({ address: '127.0.0.1', port: server.address().port }, 100099, 1, 0, new Uint8Array(0));
+    t.same(from, [port, port], 'every datagram left from the port asked for');
+    await t.rejects(RpcUdpEndpoint.open({ sourceAddress: '127.0.0.1', port }), { code: 'BIND_FAILED' }, 'port in use');
+    await t.rejects(RpcUdpEndpoint.open({ sourceAddress: '192.0.2.1', port: 0 }), { code: 'BIND_FAILED' }, 'not local');
+    await t.rejects(RpcUdpEndpoint.open({ port: 70000 }), { code: 'BIND_FAILED' }, 'not a port');
+    if (process.getuid?.() !== 0) {
+      await t.rejects(RpcUdpEndpoint.open({ port: 700 }), { code: 'PRIVILEGED_PORT' }, 'reserved port without root');
+    }
+  },
+);
+
 /** A TCP fake peer answering every record; `chunk` bytes per write and `fragment` bytes per record fragment. */
 async function fakeTcp(
   t: Test,

@@ -11,6 +11,7 @@ import { addNfsOptions, checkPath, collect, connectOptions, type NfsFlags } from
 interface Flags extends NfsFlags {
   export?: string[];
   path?: string[];
+  failover?: boolean;
 }
 
 async function load(side: string, flags: Flags, output: Output, exports: string[], paths: string[]): Promise<Snapshot> {
@@ -51,6 +52,10 @@ export function register(program: Command): void {
       .argument('<b>', 'HOST[:PORT] or a snapshot file')
       .option('--export <path>', 'only this export (repeatable; default: every export)', collect)
       .option('--path <path>', 'also compare the handle of this path below an export (repeatable)', collect)
+      .option(
+        '--failover',
+        'A is the server before a failover, B after it (the default when A is a snapshot file and B a host): the NSM state must have gone up',
+      )
       .addHelpText('after', '\nExit status 1 when any check fails (warnings do not fail).'),
   ).action(
     action(async (output, a: string, b: string, flags: Flags) => {
@@ -60,7 +65,8 @@ export function register(program: Command): void {
         load(a, flags, output, exports, paths),
         load(b, flags, output, exports, paths),
       ]);
-      const result = compareSnapshots(sa, sb, a, b);
+      const failover = flags.failover === true || (existsSync(a) && !existsSync(b));
+      const result = compareSnapshots(sa, sb, a, b, { mode: failover ? 'failover' : 'parity' });
       if (output.json) printJson(output, result);
       else print(output, result);
       return result.ok ? EXIT_OK : EXIT_PROBLEM;

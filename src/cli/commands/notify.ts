@@ -47,7 +47,10 @@ export function register(program: Command): void {
     .option('-f', 'force (sm-notify compatibility; nfsprobe keeps no run-once pid file)')
     .option('-m <minutes>', 'give up on unanswered clients after MINUTES (may be fractional; 0 = never; default 15)')
     .option('-n', 'do not update the NSM state number')
-    .option('-p <port>', 'send from this UDP source port')
+    .option(
+      '-p <port>',
+      'send from this UDP source port (default: nfs.conf [sm-notify] outgoing-port, else a reserved port as root)',
+    )
     .option(
       '-P <dir>',
       'statd state directory (default: nfs.conf [statd] state-directory-path, /var/lib/nfs/statd, /var/lib/nfs)',
