@@ -5,7 +5,6 @@ import {
   linkedList,
   struct,
   uint32At,
-  uint64At,
   XdrError,
   type XdrReader,
   type XdrType,
@@ -29,7 +28,8 @@ import {
   postOpAttr,
   postOpFh3,
   readFattr3,
-  readFileid,
+  readFattr3FromView,
+  readFileidFromView,
   type Sattr3,
   SHORT_NAME,
   sattr3,
@@ -450,23 +450,25 @@ export const READDIRPLUS3resok: XdrType<READDIRPLUS3resok> = {
       w.writeBool(v.reply.eof);
     });
   },
-  // Hand-inlined over the bytes and a local cursor `o` (no closures over it, so it stays in a register): a
-  // READDIRPLUS reply is a few hundred items of a few words each. Errors name the entry; building that path string
+  // Hand-inlined over one DataView of the reply (made once: a fifth faster per fattr3 than byte arithmetic) and a
+  // local cursor `o` (no closures over it, so it stays in a register): a READDIRPLUS reply is a few hundred items of
+  // a few words each. Errors name the entry; building that path string
   // per entry would cost more than decoding the entry, so it is only built when throwing.
   decode(r) {
     const bytes = r.bytes;
+    const view = r.view;
     const end = r.end;
     let o = r.offset;
     let index = -1;
     let word: number;
 
     if (!(o + 4 <= end)) throw shortEntry(index, 4, o, end);
-    word = uint32At(bytes, o);
+    word = view.getUint32(o);
     o += 4;
     let dirAttributes: Fattr3 | undefined;
     if (word === 1) {
       if (!(o + 84 <= end)) throw shortEntry(index, 84, o, end);
-      dirAttributes = readFattr3(bytes, o);
+      dirAttributes = readFattr3FromView(view, o);
       o += 84;
     } else if (word !== 0) throw badBool(index, word);
     if (!(o + 8 <= end)) throw shortEntry(index, 8, o, end);
@@ -477,7 +479,7 @@ export const READDIRPLUS3resok: XdrType<READDIRPLUS3resok> = {
     for (;;) {
       index = entries.length;
       if (!(o + 4 <= end)) throw shortEntry(index, 4, o, end);
-      word = uint32At(bytes, o);
+      word = view.getUint32(o);
       o += 4;
       if (word === 0) break;
       if (word !== 1) throw badBool(index, word);
@@ -486,8 +488,8 @@ export const READDIRPLUS3resok: XdrType<READDIRPLUS3resok> = {
       }
       // fileid3, then the name's length word
       if (!(o + 12 <= end)) throw shortEntry(index, 12, o, end);
-      const fileid = readFileid(bytes, o);
-      const length = uint32At(bytes, o + 8);
+      const fileid = readFileidFromView(view, o);
+      const length = view.getUint32(o + 8);
       o += 12;
       const padded = length + ((4 - (length & 3)) & 3);
       if (!(o + padded <= end)) throw shortEntry(index, padded, o, end);
@@ -499,23 +501,23 @@ export const READDIRPLUS3resok: XdrType<READDIRPLUS3resok> = {
       o += padded;
       // cookie3 and the attributes_follow word
       if (!(o + 12 <= end)) throw shortEntry(index, 12, o, end);
-      const cookie = uint64At(bytes, o);
-      word = uint32At(bytes, o + 8);
+      const cookie = view.getBigUint64(o);
+      word = view.getUint32(o + 8);
       o += 12;
       let nameAttributes: Fattr3 | undefined;
       if (word === 1) {
         if (!(o + 84 <= end)) throw shortEntry(index, 84, o, end);
-        nameAttributes = readFattr3(bytes, o);
+        nameAttributes = readFattr3FromView(view, o);
         o += 84;
       } else if (word !== 0) throw badBool(index, word);
       // post_op_fh3
       if (!(o + 4 <= end)) throw shortEntry(index, 4, o, end);
-      word = uint32At(bytes, o);
+      word = view.getUint32(o);
       o += 4;
       let nameHandle: Uint8Array | undefined;
       if (word === 1) {
         if (!(o + 4 <= end)) throw shortEntry(index, 4, o, end);
-        const size = uint32At(bytes, o);
+        const size = view.getUint32(o);
         if (size > NFS3_FHSIZE) {
           throw new XdrError('LIMIT_EXCEEDED', `handle of ${size} bytes exceeds ${NFS3_FHSIZE}`, entryPath(index));
         }
@@ -527,7 +529,7 @@ export const READDIRPLUS3resok: XdrType<READDIRPLUS3resok> = {
       entries.push({ fileid, name, cookie, nameAttributes, nameHandle });
     }
     if (!(o + 4 <= end)) throw shortEntry(-1, 4, o, end);
-    word = uint32At(bytes, o);
+    word = view.getUint32(o);
     o += 4;
     if (word !== 0 && word !== 1) throw badBool(-1, word);
     r.offset = o;

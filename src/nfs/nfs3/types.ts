@@ -86,17 +86,46 @@ export const nfsFh3: XdrType<Uint8Array> = opaque(NFS3_FHSIZE);
 /** Names up to this many bytes take the ASCII fast path. */
 export const SHORT_NAME = 48;
 
-/** The `length` bytes at `at` of `bytes` as a string if they are all ASCII, else undefined. */
-export function asciiName(bytes: Uint8Array, at: number, length: number): string | undefined {
-  // A small fresh array of the right length and one fromCharCode call: cheaper than a subarray view plus
-  // TextDecoder for short names, and than growing the array with push.
-  const codes = new Array<number>(length);
-  for (let i = 0; i < length; i++) {
-    const c = bytes[at + i]!;
-    if (c > 0x7f) return undefined;
-    codes[i] = c;
+const fromCharCode = String.fromCharCode;
+
+/**
+ * The `length` bytes at `b[i]` (the caller has checked they are there) as a string if they are all ASCII, else
+ * undefined. Directory listings are mostly short ASCII names, and for those the cheapest string V8 can make is
+ * fromCharCode with a fixed number of arguments: so names of up to 16 bytes load each byte once into a local, test
+ * them all with one OR (a byte above 0x7f has bit 7 set), and pass the locals. No TextDecoder call, no subarray, no
+ * array for apply(); longer names take one array of the right length.
+ */
+export function asciiName(b: Uint8Array, i: number, length: number): string | undefined {
+  // biome-ignore format: one line per length reads as the table it is
+  switch (length) {
+    case 0: return '';
+    case 1: { const c0 = b[i]!; return c0 > 0x7f ? undefined : fromCharCode(c0); }
+    case 2: { const c0 = b[i]!, c1 = b[i + 1]!; return (c0 | c1) > 0x7f ? undefined : fromCharCode(c0, c1); }
+    case 3: { const c0 = b[i]!, c1 = b[i + 1]!, c2 = b[i + 2]!; return (c0 | c1 | c2) > 0x7f ? undefined : fromCharCode(c0, c1, c2); }
+    case 4: { const c0 = b[i]!, c1 = b[i + 1]!, c2 = b[i + 2]!, c3 = b[i + 3]!; return (c0 | c1 | c2 | c3) > 0x7f ? undefined : fromCharCode(c0, c1, c2, c3); }
+    case 5: { const c0 = b[i]!, c1 = b[i + 1]!, c2 = b[i + 2]!, c3 = b[i + 3]!, c4 = b[i + 4]!; return (c0 | c1 | c2 | c3 | c4) > 0x7f ? undefined : fromCharCode(c0, c1, c2, c3, c4); }
+    case 6: { const c0 = b[i]!, c1 = b[i + 1]!, c2 = b[i + 2]!, c3 = b[i + 3]!, c4 = b[i + 4]!, c5 = b[i + 5]!; return (c0 | c1 | c2 | c3 | c4 | c5) > 0x7f ? undefined : fromCharCode(c0, c1, c2, c3, c4, c5); }
+    case 7: { const c0 = b[i]!, c1 = b[i + 1]!, c2 = b[i + 2]!, c3 = b[i + 3]!, c4 = b[i + 4]!, c5 = b[i + 5]!, c6 = b[i + 6]!; return (c0 | c1 | c2 | c3 | c4 | c5 | c6) > 0x7f ? undefined : fromCharCode(c0, c1, c2, c3, c4, c5, c6); }
+    case 8: { const c0 = b[i]!, c1 = b[i + 1]!, c2 = b[i + 2]!, c3 = b[i + 3]!, c4 = b[i + 4]!, c5 = b[i + 5]!, c6 = b[i + 6]!, c7 = b[i + 7]!; return (c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7) > 0x7f ? undefined : fromCharCode(c0, c1, c2, c3, c4, c5, c6, c7); }
+    case 9: { const c0 = b[i]!, c1 = b[i + 1]!, c2 = b[i + 2]!, c3 = b[i + 3]!, c4 = b[i + 4]!, c5 = b[i + 5]!, c6 = b[i + 6]!, c7 = b[i + 7]!, c8 = b[i + 8]!; return (c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8) > 0x7f ? undefined : fromCharCode(c0, c1, c2, c3, c4, c5, c6, c7, c8); }
+    case 10: { const c0 = b[i]!, c1 = b[i + 1]!, c2 = b[i + 2]!, c3 = b[i + 3]!, c4 = b[i + 4]!, c5 = b[i + 5]!, c6 = b[i + 6]!, c7 = b[i + 7]!, c8 = b[i + 8]!, c9 = b[i + 9]!; return (c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8 | c9) > 0x7f ? undefined : fromCharCode(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9); }
+    case 11: { const c0 = b[i]!, c1 = b[i + 1]!, c2 = b[i + 2]!, c3 = b[i + 3]!, c4 = b[i + 4]!, c5 = b[i + 5]!, c6 = b[i + 6]!, c7 = b[i + 7]!, c8 = b[i + 8]!, c9 = b[i + 9]!, c10 = b[i + 10]!; return (c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8 | c9 | c10) > 0x7f ? undefined : fromCharCode(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10); }
+    case 12: { const c0 = b[i]!, c1 = b[i + 1]!, c2 = b[i + 2]!, c3 = b[i + 3]!, c4 = b[i + 4]!, c5 = b[i + 5]!, c6 = b[i + 6]!, c7 = b[i + 7]!, c8 = b[i + 8]!, c9 = b[i + 9]!, c10 = b[i + 10]!, c11 = b[i + 11]!; return (c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8 | c9 | c10 | c11) > 0x7f ? undefined : fromCharCode(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11); }
+    case 13: { const c0 = b[i]!, c1 = b[i + 1]!, c2 = b[i + 2]!, c3 = b[i + 3]!, c4 = b[i + 4]!, c5 = b[i + 5]!, c6 = b[i + 6]!, c7 = b[i + 7]!, c8 = b[i + 8]!, c9 = b[i + 9]!, c10 = b[i + 10]!, c11 = b[i + 11]!, c12 = b[i + 12]!; return (c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8 | c9 | c10 | c11 | c12) > 0x7f ? undefined : fromCharCode(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12); }
+    case 14: { const c0 = b[i]!, c1 = b[i + 1]!, c2 = b[i + 2]!, c3 = b[i + 3]!, c4 = b[i + 4]!, c5 = b[i + 5]!, c6 = b[i + 6]!, c7 = b[i + 7]!, c8 = b[i + 8]!, c9 = b[i + 9]!, c10 = b[i + 10]!, c11 = b[i + 11]!, c12 = b[i + 12]!, c13 = b[i + 13]!; return (c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8 | c9 | c10 | c11 | c12 | c13) > 0x7f ? undefined : fromCharCode(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13); }
+    case 15: { const c0 = b[i]!, c1 = b[i + 1]!, c2 = b[i + 2]!, c3 = b[i + 3]!, c4 = b[i + 4]!, c5 = b[i + 5]!, c6 = b[i + 6]!, c7 = b[i + 7]!, c8 = b[i + 8]!, c9 = b[i + 9]!, c10 = b[i + 10]!, c11 = b[i + 11]!, c12 = b[i + 12]!, c13 = b[i + 13]!, c14 = b[i + 14]!; return (c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8 | c9 | c10 | c11 | c12 | c13 | c14) > 0x7f ? undefined : fromCharCode(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14); }
+    case 16: { const c0 = b[i]!, c1 = b[i + 1]!, c2 = b[i + 2]!, c3 = b[i + 3]!, c4 = b[i + 4]!, c5 = b[i + 5]!, c6 = b[i + 6]!, c7 = b[i + 7]!, c8 = b[i + 8]!, c9 = b[i + 9]!, c10 = b[i + 10]!, c11 = b[i + 11]!, c12 = b[i + 12]!, c13 = b[i + 13]!, c14 = b[i + 14]!, c15 = b[i + 15]!; return (c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8 | c9 | c10 | c11 | c12 | c13 | c14 | c15) > 0x7f ? undefined : fromCharCode(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15); }
+    default: {
+      const codes = new Array<number>(length);
+      let bits = 0;
+      for (let k = 0; k < length; k++) {
+        const c = b[i + k]!;
+        codes[k] = c;
+        bits |= c;
+      }
+      return bits > 0x7f ? undefined : fromCharCode.apply(null, codes);
+    }
   }
-  return String.fromCharCode.apply(null, codes);
 }
 
 /**
@@ -227,6 +256,57 @@ export function readFattr3(b: Uint8Array, at: number): Fattr3 {
       seconds: ((b[at + 76]! << 24) | (b[at + 77]! << 16) | (b[at + 78]! << 8) | b[at + 79]!) >>> 0,
       nseconds: ((b[at + 80]! << 24) | (b[at + 81]! << 16) | (b[at + 82]! << 8) | b[at + 83]!) >>> 0,
     },
+  };
+}
+
+/** The fsid hyper at `view[at]`, reusing the previous BigInt when the words are the same. */
+function readFsidFromView(view: DataView, at: number): bigint {
+  const high = view.getUint32(at);
+  const low = view.getUint32(at + 4);
+  if (high !== fsidHigh || low !== fsidLow) {
+    fsidHigh = high;
+    fsidLow = low;
+    fsidValue = view.getBigUint64(at);
+  }
+  return fsidValue;
+}
+
+/** A fileid3 hyper at `view[at]`, reusing the previous BigInt when the words are the same. */
+export function readFileidFromView(view: DataView, at: number): bigint {
+  const high = view.getUint32(at);
+  const low = view.getUint32(at + 4);
+  if (high !== fileidHigh || low !== fileidLow) {
+    fileidHigh = high;
+    fileidLow = low;
+    fileidValue = view.getBigUint64(at);
+  }
+  return fileidValue;
+}
+
+/**
+ * `readFattr3` over a DataView (`view[at]`, bounds checked by the caller). Making a DataView costs about as much as
+ * decoding two fattr3 this way, and it reads each one about a fifth faster than byte arithmetic: so decoders of
+ * long replies (READDIRPLUS) make one per reply (`XdrReader.view`) and use this; single attributes use `readFattr3`.
+ */
+export function readFattr3FromView(view: DataView, at: number): Fattr3 {
+  const type = view.getUint32(at);
+  if (type < FTYPE3_MIN || type > FTYPE3_MAX) {
+    throw new XdrError('BAD_ENUM', `ftype3 value ${type} is not declared`, 'fattr3.type');
+  }
+  return {
+    type,
+    mode: view.getUint32(at + 4),
+    nlink: view.getUint32(at + 8),
+    uid: view.getUint32(at + 12),
+    gid: view.getUint32(at + 16),
+    size: view.getBigUint64(at + 20),
+    used: view.getBigUint64(at + 28),
+    rdev: { specdata1: view.getUint32(at + 36), specdata2: view.getUint32(at + 40) },
+    fsid: readFsidFromView(view, at + 44),
+    fileid: readFileidFromView(view, at + 52),
+    atime: { seconds: view.getUint32(at + 60), nseconds: view.getUint32(at + 64) },
+    mtime: { seconds: view.getUint32(at + 68), nseconds: view.getUint32(at + 72) },
+    ctime: { seconds: view.getUint32(at + 76), nseconds: view.getUint32(at + 80) },
   };
 }
 
