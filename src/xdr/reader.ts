@@ -16,7 +16,9 @@ const UINT32_MAX = 0xffffffff;
 
 // Words are read with byte arithmetic straight from `bytes`, not through a DataView: making a DataView costs about
 // as much as decoding twenty words, and nearly every received reply is a new buffer, so a per-buffer view would be
-// made afresh for each one. 64-bit and floating-point items go through one 8-byte scratch DataView.
+// made afresh for each one. Unsigned hypers are built from their two words (one BigInt when the high word is zero, as
+// sizes, fileids and cookies mostly are); signed hypers and floats go through one 8-byte scratch DataView. Decoders of
+// long replies that want a DataView anyway take `XdrReader.view` (one per reader, made on first use).
 const scratchView = new DataView(new ArrayBuffer(8));
 const scratchBytes = new Uint8Array(scratchView.buffer);
 
