@@ -12,8 +12,6 @@
 // XdrError with its field path. Where code generation is disabled (--disallow-code-generation-from-strings, a CSP)
 // or after `setXdrCompilation(false)`, only the interpreted codecs exist.
 
-import { float32At, float64At, int32At, int64At, uint32At, uint64At } from './reader.js';
-
 /** How a codec is built, as far as the generator needs to know; primitives and composites attach one. */
 export type Plan =
   | { readonly kind: 'primitive'; readonly inline: string; readonly size: number }
@@ -118,7 +116,7 @@ class Generator {
           const size = run.reduce((n, i) => n + fixedSize(plan.codecs[i]!)!, 0);
           const p = this.temp();
           out.push(`if (!(r.offset + ${size} <= r.end)) throw 0;`);
-          out.push(`const ${p} = r.offset; r.offset += ${size};`);
+          out.push(`const ${p} = r.base + r.offset; r.offset += ${size};`);
           let at = 0;
           for (const i of run) {
             this.decodeFixed(plan.codecs[i]!, fields[i]!, p, at, out);
@@ -161,7 +159,7 @@ class Generator {
     }
   }
 
-  /** Statements that decode a fixed-size `codec` at `p + at` of the reader's bytes `b` (bounds already checked). */
+  /** Statements that decode a fixed-size `codec` at `p + at` of the reader's DataView (bounds already checked). */
   decodeFixed(codec: PlannedType, target: string, p: string, at: number, out: string[]): void {
     const plan = codec.plan!;
     const where = `${p} + ${at}`;
@@ -171,14 +169,14 @@ class Generator {
         return;
       case 'primitive':
         if (plan.inline === 'Bool') {
-          out.push(`${target} = u32(b, ${where});`);
+          out.push(`${target} = data.getUint32(${where});`);
           out.push(`if (${target} > 1) throw 0;`);
           out.push(`${target} = ${target} === 1;`);
-        } else out.push(`${target} = ${BYTES_GETTER[plan.inline]}(b, ${where});`);
+        } else out.push(`${target} = data.get${VIEW_GETTER[plan.inline]}(${where});`);
         return;
       case 'enum': {
         const table = this.dep(plan.table);
-        out.push(`${target} = i32(b, ${where});`);
+        out.push(`${target} = data.getInt32(${where});`);
         out.push(`if (!(${target} >= 0 && ${target} < ${plan.table.length} && ${table}[${target}] === 1)) throw 0;`);
         return;
       }
@@ -292,7 +290,7 @@ class Generator {
         const test = FIXED_TEST[plan.inline]!(v);
         out.push(`if (!(${test})) throw 0;`);
         if (plan.inline === 'Bool') out.push(`${view}.setUint32(${where}, ${v} ? 1 : 0);`);
-        else out.push(`${view}.set${VIEW_SETTER[plan.inline]}(${where}, ${v});`);
+        else out.push(`${view}.set${VIEW_GETTER[plan.inline]}(${where}, ${v});`);
         return;
       }
       case 'enum': {
@@ -367,21 +365,8 @@ class Generator {
   }
 }
 
-/**
- * The reader.ts function (by its name in the generated code) that reads each inlinable primitive from the bytes at
- * an index; bool is handled apart: it must be 0 or 1.
- */
-const BYTES_GETTER: Record<string, string> = {
-  Int: 'i32',
-  UnsignedInt: 'u32',
-  Hyper: 'i64',
-  UnsignedHyper: 'u64',
-  Float: 'f32',
-  Double: 'f64',
-};
-
-/** DataView setter suffix for each inlinable primitive, for the writer (bool is handled apart). */
-const VIEW_SETTER: Record<string, string> = {
+/** DataView getter for each inlinable primitive (bool is handled apart: it must be 0 or 1). */
+const VIEW_GETTER: Record<string, string> = {
   Int: 'Int32',
   UnsignedInt: 'Uint32',
   Hyper: 'BigInt64',
@@ -409,7 +394,7 @@ function fixedSize(codec: PlannedType, depth = 0): number | undefined {
     case 'void':
       return 0;
     case 'primitive':
-      return plan.inline === 'Bool' || plan.inline in BYTES_GETTER ? plan.size : undefined;
+      return plan.inline === 'Bool' || plan.inline in VIEW_GETTER ? plan.size : undefined;
     case 'enum':
       return 4;
     case 'struct': {
@@ -454,7 +439,9 @@ const [${deps.map((_, k) => `d${k}`).join(', ')}] = deps;
 return {
   decode(r) {
     const start = r.offset;
-    const b = r.bytes;
+    // The reader's whole-buffer DataView (made on first use), fetched once: a getter call per field would not be
+    // inlined in a function this long.
+    const data = r.data;
     try {
       let out;
       ${decodeLines.join('\n      ')}
@@ -483,16 +470,7 @@ return {
     }
   },
 };`;
-  return new Function('deps', 'slow', 'u32', 'i32', 'u64', 'i64', 'f32', 'f64', source)(
-    deps,
-    slow,
-    uint32At,
-    int32At,
-    uint64At,
-    int64At,
-    float32At,
-    float64At,
-  ) as GeneratedCodec;
+  return new Function('deps', 'slow', source)(deps, slow) as GeneratedCodec;
 }
 
 function planIsCompilable(plan: Plan): boolean {

@@ -14,11 +14,24 @@ const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 /** Largest fixed or variable item we will even consider; a length word above this is rejected before any check. */
 const UINT32_MAX = 0xffffffff;
 
-// Words are read with byte arithmetic straight from `bytes`, not through a DataView: making a DataView costs about
-// as much as decoding twenty words, and nearly every received reply is a new buffer, so a per-buffer view would be
-// made afresh for each one. Unsigned hypers are built from their two words (one BigInt when the high word is zero, as
-// sizes, fileids and cookies mostly are); signed hypers and floats go through one 8-byte scratch DataView. Decoders of
-// long replies that want a DataView anyway take `XdrReader.view` (one per reader, made on first use).
+// 32-bit words are read with byte arithmetic straight from `bytes`: making a DataView costs about as much as
+// decoding twenty words, and nearly every received reply is a new buffer. 64-bit and floating-point items, and the
+// generated struct decoders of compile.ts, read through one DataView over the WHOLE ArrayBuffer, made on first use
+// and shared by every reader of the same buffer (indexed with `bytes.byteOffset` added): so a hand-written decoder
+// that reads its hypers with `uint64At` never makes one.
+let cachedBuffer: ArrayBufferLike | undefined;
+let cachedView: DataView | undefined;
+
+function wholeBufferView(buffer: ArrayBufferLike): DataView {
+  if (buffer !== cachedBuffer) {
+    cachedView = new DataView(buffer);
+    cachedBuffer = buffer;
+  }
+  return cachedView!;
+}
+
+// The standalone readers below (`uint64At` and friends) have no reader to hang a view on: they copy the 8 bytes
+// into one scratch DataView instead.
 const scratchView = new DataView(new ArrayBuffer(8));
 const scratchBytes = new Uint8Array(scratchView.buffer);
 
@@ -43,9 +56,11 @@ export function int32At(bytes: Uint8Array, at: number): number {
 
 /** The big-endian unsigned 64-bit value at `bytes[at]`, as a bigint. Unchecked, as `uint32At`. */
 export function uint64At(bytes: Uint8Array, at: number): bigint {
-  const high = ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
-  const low = ((bytes[at + 4]! << 24) | (bytes[at + 5]! << 16) | (bytes[at + 6]! << 8) | bytes[at + 7]!) >>> 0;
-  return high === 0 ? BigInt(low) : (BigInt(high) << 32n) | BigInt(low);
+  // BigInt(low) is one allocation; `BigInt(high) << 32n | BigInt(low)` would be four, through the runtime.
+  if ((bytes[at]! | bytes[at + 1]! | bytes[at + 2]! | bytes[at + 3]!) === 0) {
+    return BigInt(((bytes[at + 4]! << 24) | (bytes[at + 5]! << 16) | (bytes[at + 6]! << 8) | bytes[at + 7]!) >>> 0);
+  }
+  return scratch(bytes, at, 8).getBigUint64(0);
 }
 
 /** The big-endian signed 64-bit value at `bytes[at]`, as a bigint. Unchecked, as `uint32At`. */
@@ -70,6 +85,9 @@ export function float64At(bytes: Uint8Array, at: number): number {
  */
 export class XdrReader {
   readonly bytes: Uint8Array;
+  /** `bytes.byteOffset`: where `bytes[0]` sits in `data`. (compile.ts reads `data`/`base`.) */
+  private readonly base: number;
+  private wholeView: DataView | undefined;
   private ownView: DataView | undefined;
   /** Current position, as an index into `bytes`. */
   offset: number;
@@ -83,10 +101,22 @@ export class XdrReader {
       throw new XdrError('OUT_OF_RANGE', `reader window ${offset}..${end} outside a buffer of ${bytes.length} bytes`);
     }
     this.bytes = bytes;
+    this.base = bytes.byteOffset;
+    this.wholeView = undefined;
     this.ownView = undefined;
     this.offset = offset;
     this.end = end;
     this.strictPadding = options !== undefined && options.strictPadding === true;
+  }
+
+  /** DataView over the whole underlying ArrayBuffer, made on first use; index it with `base + offset`. */
+  private get data(): DataView {
+    let view = this.wholeView;
+    if (view === undefined) {
+      view = wholeBufferView(this.bytes.buffer);
+      this.wholeView = view;
+    }
+    return view;
   }
 
   /** A DataView over `bytes` (index 0 is `bytes[0]`), made on first use. */
@@ -157,21 +187,21 @@ export class XdrReader {
   // ---- 4.5 hyper and unsigned hyper: always bigint, never a lossy number
 
   readHyper(): bigint {
-    return int64At(this.bytes, this.need(8, 'hyper'));
+    return this.data.getBigInt64(this.base + this.need(8, 'hyper'));
   }
 
   readUnsignedHyper(): bigint {
-    return uint64At(this.bytes, this.need(8, 'unsigned hyper'));
+    return this.data.getBigUint64(this.base + this.need(8, 'unsigned hyper'));
   }
 
   // ---- 4.6 float, 4.7 double, 4.8 quadruple
 
   readFloat(): number {
-    return float32At(this.bytes, this.need(4, 'float'));
+    return this.data.getFloat32(this.base + this.need(4, 'float'));
   }
 
   readDouble(): number {
-    return float64At(this.bytes, this.need(8, 'double'));
+    return this.data.getFloat64(this.base + this.need(8, 'double'));
   }
 
   /**
