@@ -2,7 +2,7 @@
 // object: for decoding NFS replies from captures or raw datagrams, where the rpc layer's RpcClient is not in the way.
 
 import { AcceptStat, decodeReply, MAX_AUTH_BYTES, MsgType, ReplyStat } from '../rpc/index.js';
-import { XdrError, type XdrReader } from '../xdr/index.js';
+import { uint32At, XdrError, type XdrReader } from '../xdr/index.js';
 
 /**
  * Read an RPC REPLY header (xid, MSG_ACCEPTED, verifier, SUCCESS) and leave `reader` at the procedure's results.
@@ -11,6 +11,22 @@ import { XdrError, type XdrReader } from '../xdr/index.js';
  */
 export function readSuccessfulReplyHeader(reader: XdrReader): number {
   const start = reader.offset;
+  // The common case, read straight from the bytes: xid, REPLY, MSG_ACCEPTED, verifier flavor and length (20 bytes,
+  // bounds-checked at once), the verifier body, SUCCESS. Anything else goes the word-by-word way below.
+  const b = reader.bytes;
+  if (start + 20 <= reader.end && uint32At(b, start + 4) === MsgType.REPLY) {
+    const length = uint32At(b, start + 16);
+    const at = start + 20 + length + ((4 - (length & 3)) & 3);
+    if (
+      uint32At(b, start + 8) === ReplyStat.MSG_ACCEPTED &&
+      length <= MAX_AUTH_BYTES &&
+      at + 4 <= reader.end &&
+      uint32At(b, at) === AcceptStat.SUCCESS
+    ) {
+      reader.offset = at + 4;
+      return uint32At(b, start);
+    }
+  }
   const xid = reader.readUnsignedInt();
   const type = reader.readUnsignedInt();
   const replyStat = reader.readUnsignedInt();

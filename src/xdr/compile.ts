@@ -169,14 +169,14 @@ class Generator {
         return;
       case 'primitive':
         if (plan.inline === 'Bool') {
-          out.push(`${target} = r.data.getUint32(${where});`);
+          out.push(`${target} = data.getUint32(${where});`);
           out.push(`if (${target} > 1) throw 0;`);
           out.push(`${target} = ${target} === 1;`);
-        } else out.push(`${target} = r.data.get${VIEW_GETTER[plan.inline]}(${where});`);
+        } else out.push(`${target} = data.get${VIEW_GETTER[plan.inline]}(${where});`);
         return;
       case 'enum': {
         const table = this.dep(plan.table);
-        out.push(`${target} = r.data.getInt32(${where});`);
+        out.push(`${target} = data.getInt32(${where});`);
         out.push(`if (!(${target} >= 0 && ${target} < ${plan.table.length} && ${table}[${target}] === 1)) throw 0;`);
         return;
       }
@@ -439,6 +439,9 @@ const [${deps.map((_, k) => `d${k}`).join(', ')}] = deps;
 return {
   decode(r) {
     const start = r.offset;
+    // The reader's whole-buffer DataView (made on first use), fetched once: a getter call per field would not be
+    // inlined in a function this long.
+    const data = r.data;
     try {
       let out;
       ${decodeLines.join('\n      ')}

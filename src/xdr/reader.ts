@@ -14,9 +14,11 @@ const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 /** Largest fixed or variable item we will even consider; a length word above this is rejected before any check. */
 const UINT32_MAX = 0xffffffff;
 
-// Creating a DataView costs about as much as decoding a dozen words, and the layers above make several readers over
-// one receive buffer (record, RPC header, program results). So readers share one DataView over the WHOLE
-// ArrayBuffer, cached for the last buffer seen, and index it with `bytes.byteOffset` added.
+// 32-bit words are read with byte arithmetic straight from `bytes`: making a DataView costs about as much as
+// decoding twenty words, and nearly every received reply is a new buffer. 64-bit and floating-point items, and the
+// generated struct decoders of compile.ts, read through one DataView over the WHOLE ArrayBuffer, made on first use
+// and shared by every reader of the same buffer (indexed with `bytes.byteOffset` added): so a hand-written decoder
+// that reads its hypers with `uint64At` never makes one.
 let cachedBuffer: ArrayBufferLike | undefined;
 let cachedView: DataView | undefined;
 
@@ -28,6 +30,54 @@ function wholeBufferView(buffer: ArrayBufferLike): DataView {
   return cachedView!;
 }
 
+// The standalone readers below (`uint64At` and friends) have no reader to hang a view on: they copy the 8 bytes
+// into one scratch DataView instead.
+const scratchView = new DataView(new ArrayBuffer(8));
+const scratchBytes = new Uint8Array(scratchView.buffer);
+
+/** Copy the `n` (4 or 8) bytes at `at` of `bytes` into the scratch view and return it. */
+function scratch(bytes: Uint8Array, at: number, n: number): DataView {
+  for (let i = 0; i < n; i++) scratchBytes[i] = bytes[at + i]!;
+  return scratchView;
+}
+
+/**
+ * The big-endian unsigned 32-bit word at `bytes[at]`. Unchecked: the caller has bounds-checked `at + 4` (for
+ * example with `XdrReader.claim`). For hand-written decoders that check a whole fixed-size item once.
+ */
+export function uint32At(bytes: Uint8Array, at: number): number {
+  return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
+}
+
+/** The big-endian signed 32-bit word at `bytes[at]`. Unchecked, as `uint32At`. */
+export function int32At(bytes: Uint8Array, at: number): number {
+  return (bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!;
+}
+
+/** The big-endian unsigned 64-bit value at `bytes[at]`, as a bigint. Unchecked, as `uint32At`. */
+export function uint64At(bytes: Uint8Array, at: number): bigint {
+  // BigInt(low) is one allocation; `BigInt(high) << 32n | BigInt(low)` would be four, through the runtime.
+  if ((bytes[at]! | bytes[at + 1]! | bytes[at + 2]! | bytes[at + 3]!) === 0) {
+    return BigInt(((bytes[at + 4]! << 24) | (bytes[at + 5]! << 16) | (bytes[at + 6]! << 8) | bytes[at + 7]!) >>> 0);
+  }
+  return scratch(bytes, at, 8).getBigUint64(0);
+}
+
+/** The big-endian signed 64-bit value at `bytes[at]`, as a bigint. Unchecked, as `uint32At`. */
+export function int64At(bytes: Uint8Array, at: number): bigint {
+  return scratch(bytes, at, 8).getBigInt64(0);
+}
+
+/** The big-endian IEEE 754 single at `bytes[at]`. Unchecked, as `uint32At`. */
+export function float32At(bytes: Uint8Array, at: number): number {
+  return scratch(bytes, at, 4).getFloat32(0);
+}
+
+/** The big-endian IEEE 754 double at `bytes[at]`. Unchecked, as `uint32At`. */
+export function float64At(bytes: Uint8Array, at: number): number {
+  return scratch(bytes, at, 8).getFloat64(0);
+}
+
 /**
  * A cursor over XDR bytes. Every read checks that the bytes are there before it slices or allocates
  * (`!(end <= this.end)` is also false for NaN). Opaque results are `subarray` views that ALIAS the input:
@@ -35,10 +85,9 @@ function wholeBufferView(buffer: ArrayBufferLike): DataView {
  */
 export class XdrReader {
   readonly bytes: Uint8Array;
-  /** DataView over the whole underlying ArrayBuffer; index it with `base + offset`. (compile.ts reads `data`/`base`.) */
-  private readonly data: DataView;
-  /** `bytes.byteOffset`: where `bytes[0]` sits in `data`. */
+  /** `bytes.byteOffset`: where `bytes[0]` sits in `data`. (compile.ts reads `data`/`base`.) */
   private readonly base: number;
+  private wholeView: DataView | undefined;
   private ownView: DataView | undefined;
   /** Current position, as an index into `bytes`. */
   offset: number;
@@ -52,16 +101,29 @@ export class XdrReader {
       throw new XdrError('OUT_OF_RANGE', `reader window ${offset}..${end} outside a buffer of ${bytes.length} bytes`);
     }
     this.bytes = bytes;
-    this.data = wholeBufferView(bytes.buffer);
     this.base = bytes.byteOffset;
+    this.wholeView = undefined;
+    this.ownView = undefined;
     this.offset = offset;
     this.end = end;
     this.strictPadding = options !== undefined && options.strictPadding === true;
   }
 
+  /** DataView over the whole underlying ArrayBuffer, made on first use; index it with `base + offset`. */
+  private get data(): DataView {
+    let view = this.wholeView;
+    if (view === undefined) {
+      view = wholeBufferView(this.bytes.buffer);
+      this.wholeView = view;
+    }
+    return view;
+  }
+
   /** A DataView over `bytes` (index 0 is `bytes[0]`), made on first use. */
   get view(): DataView {
-    if (this.ownView === undefined) this.ownView = new DataView(this.bytes.buffer, this.base, this.bytes.byteLength);
+    if (this.ownView === undefined) {
+      this.ownView = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+    }
     return this.ownView;
   }
 
@@ -73,6 +135,14 @@ export class XdrReader {
   /** True when every byte of the window has been consumed. */
   get done(): boolean {
     return this.offset === this.end;
+  }
+
+  /**
+   * Claim the next `n` bytes: SHORT_BUFFER unless they are all there, else move the cursor past them and return
+   * their index in `bytes` (read them with `uint32At` and friends). `what` only names the item in an error.
+   */
+  claim(n: number, what = 'item'): number {
+    return this.need(n, what);
   }
 
   /** Claim the next `n` bytes and return their index in `bytes`; `what` only names the item in an error. */
@@ -90,16 +160,16 @@ export class XdrReader {
   // ---- 4.1 int, 4.2 unsigned int, 4.3 enum, 4.4 bool
 
   readInt(): number {
-    return this.data.getInt32(this.base + this.need(4, 'int'));
+    return int32At(this.bytes, this.need(4, 'int'));
   }
 
   readUnsignedInt(): number {
-    return this.data.getUint32(this.base + this.need(4, 'unsigned int'));
+    return uint32At(this.bytes, this.need(4, 'unsigned int'));
   }
 
   /** An enum is an int on the wire; pass `allowed` to reject values outside the declared set (BAD_ENUM). */
   readEnum(allowed?: ReadonlySet<number>): number {
-    const value = this.data.getInt32(this.base + this.need(4, 'enum'));
+    const value = int32At(this.bytes, this.need(4, 'enum'));
     if (allowed !== undefined && !allowed.has(value)) {
       throw new XdrError('BAD_ENUM', `enum value ${value} is not declared`);
     }
@@ -108,7 +178,7 @@ export class XdrReader {
 
   /** bool is strict: 0 or 1, anything else is BAD_BOOL. */
   readBool(): boolean {
-    const value = this.data.getUint32(this.base + this.need(4, 'bool'));
+    const value = uint32At(this.bytes, this.need(4, 'bool'));
     if (value === 0) return false;
     if (value === 1) return true;
     throw new XdrError('BAD_BOOL', `bool word is ${value}, expected 0 or 1`);
@@ -165,7 +235,7 @@ export class XdrReader {
 
   /** A length or count word, checked against the declared maximum (LIMIT_EXCEEDED) before anything else. */
   readLength(max: number, what: string): number {
-    const length = this.data.getUint32(this.base + this.need(4, what));
+    const length = uint32At(this.bytes, this.need(4, what));
     if (length > max) {
       throw new XdrError('LIMIT_EXCEEDED', `${what} length ${length} exceeds the maximum ${max}`);
     }

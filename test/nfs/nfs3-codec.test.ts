@@ -9,13 +9,14 @@ import {
   NFSPROC3,
   NFSSTAT3,
   nfsstat3Name,
+  READDIR3res,
   READDIRPLUS3res,
   STABLE_HOW,
   sattr3,
   WRITE3res,
 } from '../../src/nfs/nfs3/index.js';
 import type { XdrType } from '../../src/xdr/index.js';
-import { decode, fuzzProperty, hex, rejects, roundTrip, truncations } from './codec-check.js';
+import { decode, encode, fuzzProperty, hex, rejects, roundTrip, truncations } from './codec-check.js';
 
 const fh = hex('430000011244e4283f709b1119c5015320160035e3f7de00');
 const time = { seconds: 1764000000, nseconds: 123456789 };
@@ -271,6 +272,90 @@ t.test('READDIRPLUS with 100 entries and truncations', (t) => {
   });
   t.equal(bytes.length > 100 * 84, true);
   truncations(t, READDIRPLUS3res as XdrType<unknown>, bytes.subarray(0, 400));
+  t.end();
+});
+
+t.test('entry names of every length, ASCII or not, decode to the names encoded', (t) => {
+  // The ASCII fast path has one branch per length up to 16 and a loop beyond; a non-ASCII byte anywhere must send
+  // the name to the UTF-8 decoder instead. DEL (0x7f) is the last ASCII byte.
+  const names: string[] = [];
+  for (let length = 0; length <= 60; length++) {
+    const ascii = Array.from({ length }, (_, i) => String.fromCharCode(0x21 + ((i * 7) % 94))).join('');
+    names.push(ascii);
+    if (length > 0) names.push(`${ascii.slice(0, -1)}\x7f`);
+    for (let at = 0; at < length; at++) names.push(`${ascii.slice(0, at)}é${ascii.slice(at + 1)}`);
+  }
+  const entries = names.map((name, i) => ({
+    fileid: BigInt(i + 1),
+    name,
+    cookie: BigInt(i + 1),
+    nameAttributes: undefined,
+    nameHandle: undefined,
+  }));
+  const plus = decode(
+    READDIRPLUS3res,
+    encode(READDIRPLUS3res, {
+      status: 0,
+      resok: { dirAttributes: undefined, cookieverf: verf, reply: { entries, eof: true } },
+    }),
+  );
+  const plain = decode(
+    READDIR3res,
+    encode(READDIR3res, {
+      status: 0,
+      resok: {
+        dirAttributes: undefined,
+        cookieverf: verf,
+        reply: { entries: entries.map(({ fileid, name, cookie }) => ({ fileid, name, cookie })), eof: true },
+      },
+    }),
+  );
+  if (!('resok' in plus) || !('resok' in plain)) throw new Error('expected NFS3_OK');
+  const gotPlus = plus.resok.reply.entries.map((e) => e.name);
+  const gotPlain = plain.resok.reply.entries.map((e: { name: string }) => e.name);
+  let wrong = 0;
+  names.forEach((name, i) => {
+    if (gotPlus[i] !== name || gotPlain[i] !== name) wrong++;
+  });
+  t.equal(names.length, gotPlus.length, 'READDIRPLUS: every entry');
+  t.equal(names.length, gotPlain.length, 'READDIR: every entry');
+  t.equal(wrong, 0, `all ${names.length} names decode exactly`);
+  t.end();
+});
+
+t.test('fattr3 words and hypers with the high bit set', (t) => {
+  // Byte-order arithmetic must give unsigned words and full 64-bit bigints, in GETATTR (read from the bytes) and in
+  // READDIRPLUS entries (read through a DataView).
+  const high: Fattr3 = {
+    type: 7,
+    mode: 0xffffffff,
+    nlink: 0x80000000,
+    uid: 0xfffffffe,
+    gid: 0x80000001,
+    size: (1n << 64n) - 1n,
+    used: 1n << 63n,
+    rdev: { specdata1: 0xffffffff, specdata2: 0x80000000 },
+    fsid: 0xffffffff00000001n,
+    fileid: 0x00000001ffffffffn,
+    atime: { seconds: 0xffffffff, nseconds: 999999999 },
+    mtime: { seconds: 0x80000000, nseconds: 0 },
+    ctime: { seconds: 0, nseconds: 0xffffffff },
+  };
+  roundTrip(t, GETATTR3res, { status: 0, resok: { objAttributes: high } });
+  roundTrip(t, READDIRPLUS3res, {
+    status: 0,
+    resok: {
+      dirAttributes: high,
+      cookieverf: verf,
+      reply: {
+        entries: [
+          { fileid: high.fileid, name: 'x', cookie: (1n << 64n) - 2n, nameAttributes: high, nameHandle: fh },
+          { fileid: 0n, name: 'y', cookie: 0x8000000080000000n, nameAttributes: { ...high, fsid: 0n }, nameHandle: fh },
+        ],
+        eof: false,
+      },
+    },
+  });
   t.end();
 });
 

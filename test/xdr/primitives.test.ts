@@ -5,14 +5,20 @@ import {
   double,
   fixedOpaque,
   float,
+  float32At,
+  float64At,
   hyper,
   int,
+  int32At,
+  int64At,
   opaque,
   quadruple,
   string,
   stringBytes,
   uhyper,
   uint,
+  uint32At,
+  uint64At,
   XdrReader,
   XdrWriter,
   xdrVoid,
@@ -151,6 +157,27 @@ t.test('enum (4.3) through readEnum/writeEnum without a declared set', (t) => {
   const r = new XdrReader(bytes);
   t.equal(r.readEnum(), -5);
   t.equal(r.readEnum(new Set([3])), 3);
+  t.end();
+});
+
+t.test('claim and the unchecked readers at an index (for hand-written decoders)', (t) => {
+  const bytes = fromHex('ffffffff 80000000 ffffffff fffffffe 00000001 00000002 3fc00000 bff8000000000000');
+  const r = new XdrReader(bytes, 4);
+  t.equal(r.claim(4, 'word'), 4, 'claim returns the index in bytes');
+  t.equal(r.offset, 8, 'and moves the cursor');
+  t.equal(uint32At(bytes, 0), 0xffffffff);
+  t.equal(uint32At(bytes, 4), 0x80000000);
+  t.equal(int32At(bytes, 0), -1);
+  t.equal(int32At(bytes, 4), -0x80000000);
+  t.equal(uint64At(bytes, 8), 0xfffffffffffffffen);
+  t.equal(int64At(bytes, 8), -2n);
+  t.equal(uint64At(bytes, 16), 0x0000000100000002n);
+  t.equal(float32At(bytes, 24), 1.5);
+  t.equal(float64At(bytes, 28), -1.5);
+  const short = new XdrReader(bytes, 32);
+  t.throws(() => short.claim(8), { code: 'SHORT_BUFFER' }, 'claim past the end');
+  t.equal(short.offset, 32, 'a refused claim leaves the cursor');
+  t.throws(() => short.claim(-4), { code: 'SHORT_BUFFER' }, 'a negative claim');
   t.end();
 });
 

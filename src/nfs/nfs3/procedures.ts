@@ -4,6 +4,7 @@ import {
   bool,
   linkedList,
   struct,
+  uint32At,
   XdrError,
   type XdrReader,
   type XdrType,
@@ -27,7 +28,8 @@ import {
   postOpAttr,
   postOpFh3,
   readFattr3,
-  readFileid,
+  readFattr3FromView,
+  readFileidFromView,
   type Sattr3,
   SHORT_NAME,
   sattr3,
@@ -35,7 +37,6 @@ import {
   uint32,
   uint64,
   wccData,
-  wholeBufferView,
   writeverf3,
 } from './types.js';
 
@@ -92,14 +93,14 @@ export const GETATTR3res: XdrType<Nfs3Result<GETATTR3resok, undefined>> = {
     });
   },
   decode(r) {
-    const view = wholeBufferView(r);
+    const bytes = r.bytes;
     const at = claim(r, 4, 'GETATTR3res.status');
-    const status = view.getUint32(at);
+    const status = uint32At(bytes, at);
     if (status !== 0) return { status, resfail: undefined };
     if (!(r.offset + 84 <= r.end)) {
       throw new XdrError('SHORT_BUFFER', `fattr3 needs 84 bytes at offset ${r.offset}`, 'GETATTR3res.objAttributes');
     }
-    const objAttributes = readFattr3(view, at + 4);
+    const objAttributes = readFattr3(bytes, at + 4);
     r.offset += 84;
     return { status: 0, resok: { objAttributes } };
   },
@@ -449,25 +450,29 @@ export const READDIRPLUS3resok: XdrType<READDIRPLUS3resok> = {
       w.writeBool(v.reply.eof);
     });
   },
-  // Hand-inlined over one DataView and a local cursor `o` (no closures over it, so it stays in a register): a
-  // READDIRPLUS reply is a few hundred items of a few words each. Errors name the entry; building that path string
+  // Hand-inlined over one DataView of the reply (made once: a fifth faster per fattr3 than byte arithmetic) and a
+  // local cursor `o` (no closures over it, so it stays in a register): a READDIRPLUS reply is a few hundred items of
+  // a few words each. Errors name the entry; building that path string
   // per entry would cost more than decoding the entry, so it is only built when throwing.
   decode(r) {
     const bytes = r.bytes;
-    const view = wholeBufferView(r);
-    const base = bytes.byteOffset;
+    const view = r.view;
     const end = r.end;
+    // Handles are views made with the Uint8Array constructor over the reply's ArrayBuffer: about twice as fast as
+    // subarray() (no species lookup), and the same aliasing view (a plain Uint8Array even when `bytes` is a Buffer).
+    const buffer = bytes.buffer;
+    const base = bytes.byteOffset;
     let o = r.offset;
     let index = -1;
     let word: number;
 
     if (!(o + 4 <= end)) throw shortEntry(index, 4, o, end);
-    word = view.getUint32(base + o);
+    word = view.getUint32(o);
     o += 4;
     let dirAttributes: Fattr3 | undefined;
     if (word === 1) {
       if (!(o + 84 <= end)) throw shortEntry(index, 84, o, end);
-      dirAttributes = readFattr3(view, base + o);
+      dirAttributes = readFattr3FromView(view, o);
       o += 84;
     } else if (word !== 0) throw badBool(index, word);
     if (!(o + 8 <= end)) throw shortEntry(index, 8, o, end);
@@ -478,7 +483,7 @@ export const READDIRPLUS3resok: XdrType<READDIRPLUS3resok> = {
     for (;;) {
       index = entries.length;
       if (!(o + 4 <= end)) throw shortEntry(index, 4, o, end);
-      word = view.getUint32(base + o);
+      word = view.getUint32(o);
       o += 4;
       if (word === 0) break;
       if (word !== 1) throw badBool(index, word);
@@ -487,8 +492,8 @@ export const READDIRPLUS3resok: XdrType<READDIRPLUS3resok> = {
       }
       // fileid3, then the name's length word
       if (!(o + 12 <= end)) throw shortEntry(index, 12, o, end);
-      const fileid = readFileid(view, base + o);
-      const length = view.getUint32(base + o + 8);
+      const fileid = readFileidFromView(view, o);
+      const length = view.getUint32(o + 8);
       o += 12;
       const padded = length + ((4 - (length & 3)) & 3);
       if (!(o + padded <= end)) throw shortEntry(index, padded, o, end);
@@ -500,35 +505,35 @@ export const READDIRPLUS3resok: XdrType<READDIRPLUS3resok> = {
       o += padded;
       // cookie3 and the attributes_follow word
       if (!(o + 12 <= end)) throw shortEntry(index, 12, o, end);
-      const cookie = view.getBigUint64(base + o);
-      word = view.getUint32(base + o + 8);
+      const cookie = view.getBigUint64(o);
+      word = view.getUint32(o + 8);
       o += 12;
       let nameAttributes: Fattr3 | undefined;
       if (word === 1) {
         if (!(o + 84 <= end)) throw shortEntry(index, 84, o, end);
-        nameAttributes = readFattr3(view, base + o);
+        nameAttributes = readFattr3FromView(view, o);
         o += 84;
       } else if (word !== 0) throw badBool(index, word);
       // post_op_fh3
       if (!(o + 4 <= end)) throw shortEntry(index, 4, o, end);
-      word = view.getUint32(base + o);
+      word = view.getUint32(o);
       o += 4;
       let nameHandle: Uint8Array | undefined;
       if (word === 1) {
         if (!(o + 4 <= end)) throw shortEntry(index, 4, o, end);
-        const size = view.getUint32(base + o);
+        const size = view.getUint32(o);
         if (size > NFS3_FHSIZE) {
           throw new XdrError('LIMIT_EXCEEDED', `handle of ${size} bytes exceeds ${NFS3_FHSIZE}`, entryPath(index));
         }
         const fhPadded = size + ((4 - (size & 3)) & 3);
         if (!(o + 4 + fhPadded <= end)) throw shortEntry(index, 4 + fhPadded, o, end);
-        nameHandle = bytes.subarray(o + 4, o + 4 + size);
+        nameHandle = new Uint8Array(buffer, base + o + 4, size);
         o += 4 + fhPadded;
       } else if (word !== 0) throw badBool(index, word);
       entries.push({ fileid, name, cookie, nameAttributes, nameHandle });
     }
     if (!(o + 4 <= end)) throw shortEntry(-1, 4, o, end);
-    word = view.getUint32(base + o);
+    word = view.getUint32(o);
     o += 4;
     if (word !== 0 && word !== 1) throw badBool(-1, word);
     r.offset = o;
