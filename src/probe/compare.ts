@@ -64,16 +64,13 @@ function comparePrograms(a: Snapshot, b: Snapshot): Check[] {
       check('programs', 'pass', ka.length, kb.length, `the same ${ka.length} program/version/transport registrations`),
     );
   } else {
-    const parts = [];
-    if (onlyA.length) parts.push(`only on ${a.host}: ${onlyA.join(', ')}`);
-    if (onlyB.length) parts.push(`only on ${b.host}: ${onlyB.join(', ')}`);
     checks.push(
       check(
         'programs',
         'fail',
         onlyA,
         onlyB,
-        parts.join('; '),
+        onlyOn(a.host, onlyA, b.host, onlyB),
         'Enable the same NFS versions, transports and services on both servers (nfs.conf [nfsd] vers*/udp/tcp, ganesha NFS_CORE_PARAM Protocols), and start the missing daemons.',
       ),
     );
@@ -118,16 +115,13 @@ function compareExports(a: Snapshot, b: Snapshot): Check[] {
   if (onlyA.length === 0 && onlyB.length === 0) {
     checks.push(check('exports', 'pass', ea, eb, `the same ${ea.length} exports`));
   } else {
-    const parts = [];
-    if (onlyA.length) parts.push(`only on ${a.host}: ${onlyA.join(', ')}`);
-    if (onlyB.length) parts.push(`only on ${b.host}: ${onlyB.join(', ')}`);
     checks.push(
       check(
         'exports',
         'fail',
         onlyA,
         onlyB,
-        parts.join('; '),
+        onlyOn(a.host, onlyA, b.host, onlyB),
         'Export the same paths on both servers (same /etc/exports or ganesha EXPORT blocks); clients of a missing export lose it after failover.',
       ),
     );
@@ -417,4 +411,12 @@ export function compareSnapshots(
     ...compareNsmState(a, b, options.mode ?? 'parity'),
   ];
   return { a: labelA, b: labelB, ok: !checks.some((c) => c.status === 'fail'), checks };
+}
+
+/** "only on A: x, y; only on B: z" for the two sides of a set difference. */
+function onlyOn(hostA: string, onlyA: readonly string[], hostB: string, onlyB: readonly string[]): string {
+  const parts: string[] = [];
+  if (onlyA.length) parts.push(`only on ${hostA}: ${onlyA.join(', ')}`);
+  if (onlyB.length) parts.push(`only on ${hostB}: ${onlyB.join(', ')}`);
+  return parts.join('; ');
 }
