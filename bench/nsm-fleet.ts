@@ -135,3 +135,65 @@ export async function startFleet(
     },
   };
 }
+
+/**
+ * Prime a started fleet the way a real fleet is primed: send each reachable address one portmap GETPORT and one
+ * SM_NOTIFY (state 0, which the benchmark never announces) from a throwaway socket on 127.0.0.1, and wait for the
+ * replies. A real client's rpcbind and statd are long-running C daemons; the simulated ones are JavaScript handlers
+ * in a freshly started process, whose first calls pay for the JIT and for the kernel's first packets to each new
+ * address. Priming takes that start-up cost out of whatever is timed next, for nfsprobe and sm-notify alike.
+ * Resolves with the number of addresses that answered both calls.
+ */
+export async function primeFleet(addresses: readonly string[], port: number, timeoutMs = 10_000): Promise<number> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind({ address: '127.0.0.1', port: 0 }, resolve));
+  const call = (xid: number, program: number, version: number, procedure: number, args: Buffer): Buffer => {
+    const head = Buffer.alloc(40);
+    head.writeUInt32BE(xid, 0);
+    head.writeUInt32BE(0, 4); // CALL
+    head.writeUInt32BE(2, 8); // RPC version
+    head.writeUInt32BE(program, 12);
+    head.writeUInt32BE(version, 16);
+    head.writeUInt32BE(procedure, 20);
+    // credential and verifier AUTH_NONE, length 0 (bytes 24..39 are zero)
+    return Buffer.concat([head, args]);
+  };
+  const getport = Buffer.alloc(16);
+  getport.writeUInt32BE(100024, 0);
+  getport.writeUInt32BE(1, 4);
+  getport.writeUInt32BE(17, 8);
+  const notify = Buffer.concat([xdrString('prime'), Buffer.alloc(4)]); // mon_name "prime", state 0
+  const pending = new Map<number, () => void>();
+  socket.on('message', (message) => {
+    if (message.length >= 4) pending.get(message.readUInt32BE(0))?.();
+  });
+  let answered = 0;
+  let xid = 1;
+  const exchange = (address: string, program: number, version: number, procedure: number, args: Buffer) =>
+    new Promise<boolean>((resolve) => {
+      const id = xid++;
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        resolve(false);
+      }, timeoutMs);
+      pending.set(id, () => {
+        clearTimeout(timer);
+        pending.delete(id);
+        resolve(true);
+      });
+      socket.send(call(id, program, version, procedure, args), port, address);
+    });
+  // 256 addresses at a time, so that no socket buffer overflows.
+  for (let at = 0; at < addresses.length; at += 256) {
+    const batch = addresses.slice(at, at + 256);
+    const results = await Promise.all(
+      batch.map(
+        async (address) =>
+          (await exchange(address, 100000, 2, 3, getport)) && (await exchange(address, 100024, 1, 6, notify)),
+      ),
+    );
+    answered += results.filter(Boolean).length;
+  }
+  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  return answered;
+}
