@@ -1,6 +1,7 @@
 // RFC 5531 section 10 over UDP — one datagram per message; one socket serves many peers.
 
 import { createSocket, type Socket } from 'node:dgram';
+import { type LookupOneOptions, lookup as lookupCallback } from 'node:dns';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { XdrWriter } from '../xdr/index.js';
@@ -60,12 +61,27 @@ export interface UdpSocketOptions {
   bufferSize?: number;
 }
 
+/**
+ * The socket's address lookup: an IP literal is passed straight back, in the same turn. Node's default sends every
+ * datagram through dns.lookup, which answers even a literal a tick later (a closure and a queued callback per
+ * datagram, on a socket that sends thousands); callers here resolve names before they send. Names still resolve.
+ */
+function literalLookup(
+  host: string,
+  options: number | LookupOneOptions,
+  callback: (error: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  const family = isIP(host);
+  if (family !== 0) callback(null, host, family);
+  else lookupCallback(host, typeof options === 'number' ? { family: options } : options, callback);
+}
+
 /** A bound UDP socket. Errors: RpcError PRIVILEGED_PORT (needs root), BIND_FAILED (port in use, address not local). */
 export async function openUdpSocket(o: UdpSocketOptions = {}): Promise<Socket> {
   const type = o.family === 6 ? 'udp6' : 'udp4';
   const bindOnce = (port: number) =>
     new Promise<Socket>((resolve, reject) => {
-      const socket = createSocket({ type, ipv6Only: o.ipv6Only === true });
+      const socket = createSocket({ type, ipv6Only: o.ipv6Only === true, lookup: literalLookup });
       const onError = (error: Error) => {
         socket.close();
         reject(error);
