@@ -72,3 +72,121 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', done, { once: true });
   });
 }
+
+interface GateEntry {
+  readonly began: number;
+  /** Still counted against the limit: neither settled nor older than the hold time. */
+  young: boolean;
+}
+
+/** Shortest time an unanswered call counts as young (see YoungCallGate). */
+export const MIN_HOLD_MS = 20;
+
+/**
+ * Admission for RPC calls over thousands of hosts: at most `limit` YOUNG calls at once. A call is young from its
+ * start until it settles or, still unanswered, until it has been out for the hold time: four smoothed round trips of
+ * the calls answered so far (as a retransmission timer would wait), at least MIN_HOLD_MS, at most `maxHoldMs` (also the
+ * value before any answer). Bursts stay bounded (socket buffers, the peers' rpcbinds), while silent hosts waiting out
+ * their timeouts do not starve the others: on a LAN a silent host holds its place for a few ms, not a full interval.
+ * `urgent` callers (a host's follow-up call) go before the others. One timer serves every call in flight.
+ */
+export class YoungCallGate {
+  private young = 0;
+  /** Calls in start order; entries[head..] may still be young. */
+  private entries: GateEntry[] = [];
+  private head = 0;
+  private readonly waiting: (() => void)[][] = [[], []];
+  private readonly heads = [0, 0];
+  private timer: NodeJS.Timeout | undefined;
+  private smoothedRttMs: number | undefined;
+
+  constructor(
+    private readonly limit: number,
+    private readonly maxHoldMs: number,
+  ) {}
+
+  /** The current hold time, ms. */
+  holdMs(): number {
+    const rtt = this.smoothedRttMs;
+    return rtt === undefined ? this.maxHoldMs : Math.min(this.maxHoldMs, Math.max(MIN_HOLD_MS, 4 * rtt));
+  }
+
+  async run<T>(task: () => Promise<T>, urgent = false): Promise<T> {
+    if (this.young < this.limit && this.queued() === 0) this.young++;
+    else await new Promise<void>((resolve) => this.waiting[urgent ? 0 : 1]!.push(resolve)); // counted by wake()
+    const entry: GateEntry = { began: performance.now(), young: true };
+    this.entries.push(entry);
+    if (this.timer === undefined) this.arm(this.holdMs());
+    try {
+      const result = await task();
+      const sample = performance.now() - entry.began;
+      const rtt = this.smoothedRttMs;
+      this.smoothedRttMs = rtt === undefined ? sample : rtt + (sample - rtt) / 8;
+      return result;
+    } finally {
+      if (entry.young) {
+        entry.young = false;
+        this.young--;
+        this.wake();
+      }
+    }
+  }
+
+  private queued(): number {
+    return this.waiting[0]!.length - this.heads[0]! + this.waiting[1]!.length - this.heads[1]!;
+  }
+
+  /** Hand free places to waiters, urgent ones first. */
+  private wake(): void {
+    for (let q = 0; q < 2 && this.young < this.limit; q++) {
+      const queue = this.waiting[q]!;
+      while (this.heads[q]! < queue.length && this.young < this.limit) {
+        const next = queue[this.heads[q]!]!;
+        this.heads[q]!++;
+        this.young++;
+        next();
+      }
+      if (this.heads[q]! === queue.length) {
+        queue.length = 0;
+        this.heads[q] = 0;
+      } else if (this.heads[q]! > 1024 && this.heads[q]! * 2 > queue.length) {
+        queue.splice(0, this.heads[q]!);
+        this.heads[q] = 0;
+      }
+    }
+  }
+
+  /** The sweep timer does not keep a process alive: the calls it watches have timers of their own. */
+  private arm(ms: number): void {
+    this.timer = setTimeout(this.sweep, Math.max(1, ms));
+    this.timer.unref();
+  }
+
+  /** Retire settled entries and age out old ones, oldest first; re-arm for the oldest still young. */
+  private readonly sweep = (): void => {
+    this.timer = undefined;
+    const now = performance.now();
+    const hold = this.holdMs();
+    const entries = this.entries;
+    let i = this.head;
+    for (; i < entries.length; i++) {
+      const entry = entries[i]!;
+      if (!entry.young) continue;
+      if (now - entry.began < hold) break;
+      entry.young = false;
+      this.young--;
+    }
+    if (i === entries.length) {
+      this.entries = [];
+      this.head = 0;
+    } else {
+      this.head = i;
+      if (i > 1024 && i * 2 > entries.length) {
+        this.entries = entries.slice(i);
+        this.head = 0;
+      }
+      this.arm(hold - (now - entries[i]!.began));
+    }
+    this.wake();
+  };
+}

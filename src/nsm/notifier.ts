@@ -10,7 +10,7 @@ import { access, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { RpcError, RpcUdpEndpoint } from '../rpc/index.js';
-import { Semaphore, sleep } from './concurrency.js';
+import { Semaphore, sleep, YoungCallGate } from './concurrency.js';
 import { NsmError } from './errors.js';
 import { NSM_PROGRAM, NSM_VERSION, procedures, SM_NOTIFY } from './protocol.js';
 import type { MonitorRecord } from './record.js';
@@ -108,8 +108,6 @@ export interface NotifyOptions {
 
 export const DEFAULT_RETRY_DEADLINE_MS = 15 * 60_000;
 export const DEFAULT_CONCURRENCY = 512;
-/** Shortest time an unanswered call keeps its concurrency slot (see notifyHosts). */
-const MIN_HOLD_MS = 20;
 export const NLM_END_GRACE_PATH = '/proc/fs/lockd/nlm_end_grace';
 export const KERNEL_STATE_PATH = '/proc/sys/fs/nfs/nsm_local_state';
 
@@ -262,11 +260,13 @@ export async function notifyAll(options: NotifyOptions): Promise<NotifyReport> {
   try {
     await dir.moveAllToNotifyList();
     phase('move');
-    const scan = await dir.scanList('sm.bak');
+    // Only the jobs stay in memory while notifying: the parsed records are dropped once grouped.
+    const jobs = await dir.scanList('sm.bak').then((scan) => {
+      for (const s of scan.skipped)
+        warn(`sm.bak/${s.file}${s.lineNumber ? ` line ${s.lineNumber}` : ''}: skipped (${s.reason})`);
+      return jobsFrom(scan.records, options, new Set(scan.skipped.map((s) => s.file)));
+    });
     phase('scan');
-    for (const s of scan.skipped)
-      warn(`sm.bak/${s.file}${s.lineNumber ? ` line ${s.lineNumber}` : ''}: skipped (${s.reason})`);
-    const jobs = jobsFrom(scan.records, options, new Set(scan.skipped.map((s) => s.file)));
 
     if (jobs.length === 0) {
       let graceLifted = false;
@@ -318,7 +318,6 @@ async function notifyHosts(
 ): Promise<HostReport[]> {
   const deadlineMs = options.retryDeadlineMs ?? DEFAULT_RETRY_DEADLINE_MS;
   const deadline = deadlineMs > 0 ? Date.now() + deadlineMs : Number.POSITIVE_INFINITY;
-  const slots = new Semaphore(options.concurrency ?? DEFAULT_CONCURRENCY);
   const resolve = options.resolve ?? defaultResolve;
   const resolveTimeoutMs = options.resolveTimeoutMs ?? 5000;
   const resolveSlots = new Semaphore(64);
@@ -327,47 +326,10 @@ async function notifyHosts(
   const retransmitMs = options.retransmitMs ?? 500;
   const privileged = options.privilegedPort ?? process.getuid?.() === 0;
   const signal = options.signal;
-  // The bound is on YOUNG calls: a call gives its slot back when it completes or, still unanswered, after a hold
-  // time (below). Bursts stay bounded (socket buffers, the peers' rpcbinds), while unreachable hosts
-  // waiting out their timeouts do not starve the reachable ones.
-  // How long an unanswered call keeps its slot: four smoothed round trips of answered calls (as a retransmission
-  // timer would wait), at least MIN_HOLD_MS, at most one retransmission interval (also the value before any answer).
-  // On a LAN this is a few ms, so a silent host holds a slot briefly instead of a full interval: 1,000 silent hosts
-  // at 500 ms each would take half the capacity of 512 slots for a second, delaying every reachable host.
-  let smoothedRttMs: number | undefined;
-  const holdMs = () =>
-    smoothedRttMs === undefined ? retransmitMs : Math.min(retransmitMs, Math.max(MIN_HOLD_MS, 4 * smoothedRttMs));
-  const bounded = async <T>(task: () => Promise<T>, urgent = false): Promise<T> => {
-    let call!: Promise<T>;
-    await slots.run(
-      () =>
-        new Promise<void>((release) => {
-          const began = performance.now();
-          let timer: NodeJS.Timeout;
-          const check = () => {
-            const left = holdMs() - (performance.now() - began);
-            if (left < 1) release();
-            else timer = setTimeout(check, Math.min(left, 4 * MIN_HOLD_MS));
-          };
-          timer = setTimeout(check, MIN_HOLD_MS);
-          call = task();
-          call.then(
-            () => {
-              clearTimeout(timer);
-              const sample = performance.now() - began;
-              smoothedRttMs = smoothedRttMs === undefined ? sample : smoothedRttMs + (sample - smoothedRttMs) / 8;
-              release();
-            },
-            () => {
-              clearTimeout(timer);
-              release();
-            },
-          );
-        }),
-      urgent,
-    );
-    return call;
-  };
+  // The bound is on YOUNG calls (see YoungCallGate): bursts stay bounded while unreachable hosts waiting out their
+  // timeouts do not starve the reachable ones.
+  const gate = new YoungCallGate(options.concurrency ?? DEFAULT_CONCURRENCY, retransmitMs);
+  const bounded = <T>(task: () => Promise<T>, urgent = false): Promise<T> => gate.run(task, urgent);
 
   // One socket per address family, shared by every host.
   const endpoints = new Map<4 | 6, Promise<RpcUdpEndpoint>>();
@@ -510,7 +472,7 @@ async function notifyHosts(
     }
     if (host.status === 'notified') {
       try {
-        if (job.doneLines === undefined) dir.removeFileNow('sm.bak', job.name);
+        if (job.doneLines === undefined) await dir.removeFile('sm.bak', job.name);
         else {
           const done = new Set(job.doneLines);
           await dir.removeRecord('sm.bak', job.name, (r) => done.has(r.line), { syncDirectory: false });
