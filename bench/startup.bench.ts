@@ -61,13 +61,15 @@ export async function run(): Promise<void> {
         throw new Error(`${c.name}: unexpected result (exit ${first.status}): ${first.stdout.slice(0, 200)}`);
       }
     }
-    const rows: { name: string; median: number; min: number }[] = [];
-    for (const c of cases) {
-      const times: number[] = [];
-      for (let i = 0; i < RUNS; i++) times.push(once(c.args).ms);
-      times.sort((a, b) => a - b);
-      rows.push({ name: c.name, median: times[Math.floor(times.length / 2)]!, min: times[0]! });
+    // Round robin, so that a slow spell of the machine falls on every case alike.
+    const times: number[][] = cases.map(() => []);
+    for (let i = 0; i < RUNS; i++) {
+      for (const [k, c] of cases.entries()) times[k]!.push(once(c.args).ms);
     }
+    const rows = cases.map((c, k) => {
+      const sorted = times[k]!.sort((a, b) => a - b);
+      return { name: c.name, median: sorted[Math.floor(sorted.length / 2)]!, min: sorted[0]! };
+    });
     const base = rows[0]!;
     process.stdout.write(`${RUNS} runs each, wall clock of the whole process\n`);
     for (const r of rows) {
