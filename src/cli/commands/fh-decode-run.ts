@@ -1,16 +1,9 @@
 // The body of `nfsprobe fh decode` (see fh.ts for its flags): parse the hex or word dumps, decode, describe.
-import {
-  decodeFileHandle,
-  FILE_HANDLE_FORMATS,
-  type FileHandle,
-  FileHandleError,
-  type FileId,
-  type Fsid,
-  isFileHandleFormat,
-  parseFileHandleHex,
-  parseFileHandleWords,
-  statfsFsidText,
-} from '../../nfs/fh/index.js';
+import { decodeFileHandle, isFileHandleFormat } from '../../nfs/fh/detect.js';
+import { FileHandleError } from '../../nfs/fh/errors.js';
+import { statfsFsidText } from '../../nfs/fh/ha.js';
+import { parseFileHandleHex, parseFileHandleWords } from '../../nfs/fh/text.js';
+import { FILE_HANDLE_FORMATS, type FileHandle, type FileId, type Fsid } from '../../nfs/fh/types.js';
 import { UsageError } from '../errors.js';
 import { type Output, paint, printJson, table } from '../output.js';
 
