@@ -1,5 +1,7 @@
 // bench/startup: wall-clock time of a fresh `nfsprobe` process (the takeover hook is started anew at every failover),
-// against a bare `node -e 0` baseline. Times the built CLI in dist/ through bin/nfsprobe.js: run `npm run build` first.
+// against a bare `node -e 0` baseline. Nothing leaves the machine: the notify runs use an empty temporary statd
+// directory and do not lift lockd's grace period. Times the built CLI in dist/ through bin/nfsprobe.js: run
+// `npm run build` first.
 // `NFSPROBE_STARTUP_RUNS=50 npm run bench -- startup` for more runs.
 
 import { spawnSync } from 'node:child_process';
@@ -51,6 +53,12 @@ export async function run(): Promise<void> {
     {
       name: 'notify --dry-run (nobody)',
       args: [BIN, 'notify', '--dry-run', '-P', stateDir, '--nfs-conf', '/nonexistent', '--json'],
+      expect: (s, out) => s === 0 && (JSON.parse(out) as { hosts: unknown[] }).hosts.length === 0,
+    },
+    {
+      // The whole takeover run when no client holds locks: lock the directory, move sm/ to sm.bak/, find nobody.
+      name: 'notify (nobody)',
+      args: [BIN, 'notify', '-P', stateDir, '--nfs-conf', '/nonexistent', '--no-lift-grace', '--json'],
       expect: (s, out) => s === 0 && (JSON.parse(out) as { hosts: unknown[] }).hosts.length === 0,
     },
   ];
