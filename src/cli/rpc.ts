@@ -1,6 +1,7 @@
 // Shared by the RPC commands (rpcinfo, ping): HOST checks, --transport, and RpcError -> one-line findings.
 import { isIP } from 'node:net';
-import { RpcError, resolveHost } from '../rpc/index.js';
+import { RpcError } from '../rpc/errors.js';
+import { resolveHost } from '../rpc/udp.js';
 import { UsageError } from './errors.js';
 import { type HostSpec, parseHost } from './parse.js';
 

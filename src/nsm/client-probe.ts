@@ -3,7 +3,7 @@
 
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { RpcUdpEndpoint } from '../rpc/index.js';
+import { RpcUdpEndpoint } from '../rpc/udp.js';
 import { Semaphore } from './concurrency.js';
 import { NSM_PROGRAM, NSM_VERSION, SM_NULL } from './protocol.js';
 import { type MonitorListName, StatdDirectory } from './statd-directory.js';

@@ -2,7 +2,9 @@
 // for IPv4 peers, rpcbind v3 GETADDR (netid udp6) for IPv6 peers, as sm-notify does.
 
 import { isIP } from 'node:net';
-import { type CallOptions, parseUniversalAddress, type RpcUdpEndpoint } from '../rpc/index.js';
+import type { CallOptions } from '../rpc/calls.js';
+import type { RpcUdpEndpoint } from '../rpc/udp.js';
+import { parseUniversalAddress } from '../rpc/universal-address.js';
 import { XdrReader } from '../xdr/index.js';
 import { NsmError } from './errors.js';
 import { NSM_PROGRAM, NSM_VERSION } from './protocol.js';

@@ -1,6 +1,5 @@
 // RFC 5531 sections 9-10 — the table of calls in flight: xid allocation, reply matching, deadlines, retransmission.
 
-import { randomBytes } from 'node:crypto';
 import { XdrError, XdrReader } from '../xdr/index.js';
 import { AUTH_NONE_VERIFIER, type OpaqueAuth } from './auth.js';
 import { RpcError } from './errors.js';
@@ -88,7 +87,9 @@ export class CallTable {
 
   /** `retransmit` resends a call's message; absent on stream transports. */
   constructor(private readonly retransmit?: (call: PendingCall) => void) {
-    this.nextXid = randomBytes(4).readUInt32BE(0);
+    // The Web Crypto global rather than node:crypto: loaded on first use, not by every importer of the rpc layer
+    // (`nfsprobe notify` with nobody to notify never makes a call).
+    this.nextXid = crypto.getRandomValues(new Uint32Array(1))[0]!;
   }
 
   get size(): number {

@@ -1,12 +1,11 @@
-// RFC 1833 — portmap v2 and rpcbind v3/v4 client, and universal addresses (section 2.1, "h1.h2.h3.h4.p1.p2").
+// RFC 1833 — portmap v2 and rpcbind v3/v4 client (universal addresses: universal-address.ts).
 
-import { isIP } from 'node:net';
 import { XdrError, XdrReader, type XdrWriter } from '../xdr/index.js';
 import type { RpcReply } from './calls.js';
 import { RpcClient } from './client.js';
 import { RpcError } from './errors.js';
 import { programName } from './programs.js';
-import { canonicalAddress } from './udp.js';
+import { parseUniversalAddress } from './universal-address.js';
 
 export const PMAP_PROGRAM = 100000;
 export const PMAP_PORT = 111;
@@ -42,30 +41,8 @@ export const RpcbProc = {
 /** Largest DUMP / GETADDRLIST / GETSTAT list we decode before calling the reply malformed. */
 export const DEFAULT_MAX_ENTRIES = 65536;
 
-// ---- universal addresses
-
-/** "h1.h2.h3.h4.p1.p2" or "ipv6-address.p1.p2" -> address and port. RpcError BAD_ADDRESS when malformed. */
-export function parseUniversalAddress(uaddr: string): { address: string; port: number } {
-  const parts = uaddr.split('.');
-  if (parts.length >= 3) {
-    const p1 = parts[parts.length - 2]!;
-    const p2 = parts[parts.length - 1]!;
-    const address = parts.slice(0, -2).join('.');
-    if (/^\d{1,3}$/.test(p1) && /^\d{1,3}$/.test(p2) && Number(p1) <= 255 && Number(p2) <= 255 && isIP(address) !== 0) {
-      return { address: canonicalAddress(address), port: Number(p1) * 256 + Number(p2) };
-    }
-  }
-  throw new RpcError('BAD_ADDRESS', `${JSON.stringify(uaddr)} is not a universal address`);
-}
-
-/** address and port -> "h1.h2.h3.h4.p1.p2" (IPv6: "addr.p1.p2"). */
-export function formatUniversalAddress(address: string, port: number): string {
-  if (isIP(address) === 0) throw new RpcError('BAD_ADDRESS', `${JSON.stringify(address)} is not an IP address`);
-  if (!(Number.isInteger(port) && port >= 0 && port <= 65535)) {
-    throw new RpcError('BAD_ADDRESS', `port ${port} is not in 0..65535`);
-  }
-  return `${canonicalAddress(address)}.${port >> 8}.${port & 255}`;
-}
+// Universal addresses live in universal-address.ts; re-exported here, where they were first.
+export { formatUniversalAddress, parseUniversalAddress } from './universal-address.js';
 
 // ---- wire types
 

@@ -17,8 +17,9 @@ import {
   type RpcReplyInput,
 } from './message.js';
 import { DEFAULT_MAX_FRAGMENTS, DEFAULT_MAX_RECORD_SIZE, LAST_FRAGMENT } from './record.js';
-import { formatUniversalAddress, RPCBIND_SOCKET, RpcbindClient } from './rpcbind.js';
+import { RPCBIND_SOCKET, RpcbindClient } from './rpcbind.js';
 import { RecordStream } from './tcp.js';
+import { formatUniversalAddress } from './universal-address.js';
 
 export interface RpcCallContext {
   xid: number;

@@ -1,21 +1,8 @@
-// `nfsprobe clients`: the monitored clients of a statd directory (sm/ and sm.bak/), each probed over UDP.
+// `nfsprobe clients`: the monitored clients of a statd directory (sm/ and sm.bak/), each probed over UDP. The work
+// is in clients-run.ts, loaded only when the command runs.
 import type { Command } from 'commander';
-import { type ClientReport, probeClients, StatdDirectory } from '../../nsm/index.js';
-import { EXIT_OK, EXIT_PROBLEM, UsageError } from '../errors.js';
-import { type Output, paint, printJson, table } from '../output.js';
-import { parseCount } from '../parse.js';
-import { progressBar } from '../progress.js';
 import { action } from '../run.js';
-
-interface ClientsFlags {
-  P?: string;
-  stateDir?: string;
-  concurrency?: string;
-  source?: string;
-  probe?: boolean;
-  nfsConf?: string;
-  json?: boolean;
-}
+import type { ClientsFlags } from './clients-run.js';
 
 export function register(program: Command): void {
   program
@@ -30,88 +17,7 @@ export function register(program: Command): void {
     .option('--nfs-conf <path>', 'nfs.conf to read [statd] state-directory-path from', '/etc/nfs.conf')
     .option('--json', 'print one JSON document')
     .addHelpText('after', '\nExit: 0 every client answered, 1 some did not (down, no statd, unresolved), 2 bad input.')
-    .action(action(clientsCommand));
-}
-
-async function clientsCommand(output: Output, flags: ClientsFlags): Promise<number> {
-  const located = StatdDirectory.locate({
-    ...(flags.stateDir === undefined ? {} : { directory: flags.stateDir }),
-    nfsConfPath: flags.nfsConf ?? '/etc/nfs.conf',
-  });
-  const directory = new StatdDirectory(located.path);
-  await directory.check().catch((error: Error) => {
-    throw new UsageError(error.message);
-  });
-  const concurrency =
-    flags.concurrency === undefined ? undefined : parseCount(flags.concurrency, '--concurrency', 1, 65536);
-  let bar: ReturnType<typeof progressBar> | undefined;
-  let clients: ClientReport[];
-  if (flags.probe === false) {
-    clients = [];
-    for (const list of ['sm', 'sm.bak'] as const) {
-      const seen = new Set<string>();
-      for (const r of await directory.readMonitorList(list)) {
-        if (seen.has(r.host)) continue;
-        seen.add(r.host);
-        clients.push({ name: r.host, list, status: 'unresolved', monNames: [r.monName], myNames: [r.myName] });
-      }
-    }
-  } else {
-    clients = await probeClients({
-      directory,
-      timeoutMs: output.timeoutMs,
-      ...(concurrency === undefined ? {} : { concurrency }),
-      ...(flags.source === undefined ? {} : { sourceAddress: flags.source }),
-      onStart: (total) => {
-        bar = progressBar(output, 'probing', total);
-      },
-      onClient: () => bar?.tick(),
-    });
-    bar?.done();
-  }
-  const probed = flags.probe !== false;
-  if (output.json) {
-    printJson(output, {
-      stateDir: directory.path,
-      clients: clients.map((c) => ({
-        name: c.name,
-        ...(c.address === undefined ? {} : { address: c.address }),
-        ...(c.statdPort === undefined ? {} : { statdPort: c.statdPort }),
-        ...(probed ? { status: c.status } : {}),
-        ...(c.rttMs === undefined ? {} : { rttMs: c.rttMs }),
-        list: c.list,
-        monNames: c.monNames,
-        myNames: c.myNames,
-        ...(c.error === undefined ? {} : { error: c.error }),
-      })),
-    });
-  } else {
-    const out = output.out;
-    out.write(`${directory.path}: ${clients.length} monitored client(s)\n`);
-    if (clients.length > 0) {
-      const rows = [['LIST', 'CLIENT', ...(probed ? ['STATUS', 'ADDRESS', 'STATD', 'RTT'] : []), 'MONITORED AS']];
-      for (const c of clients) {
-        rows.push([
-          c.list,
-          c.name,
-          ...(probed
-            ? [
-                c.status,
-                c.address ?? '-',
-                c.statdPort === undefined ? '-' : String(c.statdPort),
-                c.rttMs === undefined ? '-' : `${c.rttMs.toFixed(2)}ms`,
-              ]
-            : []),
-          c.myNames.join(','),
-        ]);
-      }
-      const lines = table(rows).split('\n');
-      out.write(`${lines[0]}\n`);
-      clients.forEach((c, i) => {
-        const line = lines[i + 1]!;
-        out.write(`${probed ? paint(out, c.status === 'up' ? 'green' : 'red', line) : line}\n`);
-      });
-    }
-  }
-  return !probed || clients.every((c) => c.status === 'up') ? EXIT_OK : EXIT_PROBLEM;
+    .action(
+      action(async (output, flags: ClientsFlags) => (await import('./clients-run.js')).clientsCommand(output, flags)),
+    );
 }

@@ -1,9 +1,6 @@
-// `nfsprobe demo`: the failover checks and the takeover notify on built-in data and simulated loopback clients.
+// `nfsprobe demo`: the failover checks and the takeover notify on built-in data and simulated loopback clients. The
+// work is in demo-run.ts, loaded only when the command runs.
 import type { Command } from 'commander';
-import { runDemo } from '../../probe/demo.js';
-import { EXIT_OK } from '../errors.js';
-import { paint, printJson } from '../output.js';
-import { parseCount } from '../parse.js';
 import { action } from '../run.js';
 
 export function register(program: Command): void {
@@ -13,69 +10,6 @@ export function register(program: Command): void {
     .option('--clients <n>', 'simulated NFS clients to notify (every fourth is powered off)', '12')
     .option('--json', 'print one JSON document')
     .action(
-      action(async (output, opts: { clients: string }) => {
-        const clients = parseCount(opts.clients, '--clients', 1, 200);
-        const say = (line = '') => {
-          if (!output.json) output.out.write(`${line}\n`);
-        };
-        say('Simulated HA pair and clients on loopback; no NFS server, rpcbind or root needed.');
-        const result = await runDemo({ clients, onProgress: (line) => say(`   ${line}`) });
-        say();
-        say(paint(output.out, 'bold', '1. Filehandles: what a client holds, and whether the standby will accept it'));
-        if (output.json) {
-          printJson(output, result);
-          return EXIT_OK;
-        }
-        const { primary, standby, withFsid, comparison } = result.handles;
-        for (const [label, h] of [
-          ['primary', primary],
-          ['standby', standby],
-          ['fsid=1 ', withFsid],
-        ] as const) {
-          const fsid = h.fsid;
-          const where =
-            fsid?.major !== undefined
-              ? `device ${fsid.major}:${fsid.minor}, export-root inode ${fsid.exportInode}`
-              : `fsid=${fsid?.number}`;
-          say(`   ${label}  ${h.hex}  ${h.format} ${fsid?.name}: ${where}; file inode ${h.fileid?.inode}`);
-        }
-        say(
-          `   primary vs standby: ${comparison.compatible ? paint(output.out, 'green', 'compatible') : paint(output.out, 'red', 'NOT compatible')}`,
-        );
-        for (const d of comparison.differences)
-          say(`     - ${d.field}: ${String(d.a)} -> ${String(d.b)}: ${d.consequence}`);
-        for (const note of withFsid.notes) say(`   fsid=1: ${note}`);
-        say();
-        say(
-          paint(
-            output.out,
-            'bold',
-            '2. Takeover: SM_NOTIFY to every client in the statd directory, reported per client',
-          ),
-        );
-        const n = result.notify;
-        for (const host of n.hosts) {
-          const client = result.clients.find((c) => c.name === host.name);
-          const got = client?.received.at(-1);
-          const status =
-            host.status === 'notified'
-              ? paint(output.out, 'green', host.status)
-              : paint(output.out, 'red', host.status);
-          say(
-            `   ${host.name.padEnd(18)} ${String(host.address ?? '-').padEnd(12)} ${status.padEnd(12)} attempts ${host.attempts}` +
-              (got ? `  client saw: ${got.monName} state ${got.state}` : host.error ? `  (${host.error})` : ''),
-          );
-        }
-        say(
-          `   state ${n.state} announced as ${n.monName ?? '-'}: ${n.notified} notified, ${n.failed} not, in ${Math.round(n.durationMs)} ms` +
-            ' (records of the clients that did not answer stay in sm.bak/ for the next run)',
-        );
-        say();
-        say(
-          'Against real servers: nfsprobe compare HOST-A HOST-B; at takeover: nfsprobe notify -P DIR -v FLOATING-NAME',
-        );
-        // The powered-off clients are part of the demo: their failure is expected, so the demo itself succeeds.
-        return EXIT_OK;
-      }),
+      action(async (output, opts: { clients: string }) => (await import('./demo-run.js')).demoCommand(output, opts)),
     );
 }

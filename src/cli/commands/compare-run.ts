@@ -1,0 +1,59 @@
+// The body of `nfsprobe compare A B` (see compare.ts for its flags): load both sides, compare, print the checks.
+import { existsSync, readFileSync } from 'node:fs';
+import { type Comparison, compareSnapshots } from '../../probe/compare.js';
+import { parseSnapshot, type Snapshot, takeSnapshot } from '../../probe/snapshot.js';
+import { EXIT_OK, EXIT_PROBLEM, UsageError } from '../errors.js';
+import { type Output, paint, printJson, table } from '../output.js';
+import { checkPath, connectOptions, type NfsFlags } from './nfs-options.js';
+
+export interface CompareFlags extends NfsFlags {
+  export?: string[];
+  path?: string[];
+  failover?: boolean;
+}
+
+async function load(
+  side: string,
+  flags: CompareFlags,
+  output: Output,
+  exports: string[],
+  paths: string[],
+): Promise<Snapshot> {
+  if (existsSync(side)) {
+    try {
+      return parseSnapshot(readFileSync(side, 'utf8'), side);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  }
+  if (side.includes('/') && !side.includes(':')) throw new UsageError(`snapshot file '${side}' does not exist`);
+  const { host, ...options } = connectOptions(side, flags, output.timeoutMs);
+  return takeSnapshot(host, { ...options, exports, paths });
+}
+
+function print(output: Output, result: Comparison): void {
+  const mark = (s: string) =>
+    s === 'pass'
+      ? paint(output.out, 'green', 'PASS')
+      : s === 'warn'
+        ? paint(output.out, 'yellow', 'WARN')
+        : paint(output.out, 'red', 'FAIL');
+  output.out.write(`compare ${result.a} with ${result.b}\n`);
+  output.out.write(`${table(result.checks.map((c) => [mark(c.status), c.name, c.detail]))}\n`);
+  const problems = result.checks.filter((c) => c.status !== 'pass' && c.remedy !== '');
+  for (const c of problems) output.out.write(`\n${c.name}: ${c.remedy}\n`);
+  const failed = result.checks.filter((c) => c.status === 'fail').length;
+  const warned = result.checks.filter((c) => c.status === 'warn').length;
+  output.out.write(`\n${result.checks.length} checks: ${failed} failed, ${warned} warnings\n`);
+}
+
+export async function compareCommand(output: Output, a: string, b: string, flags: CompareFlags): Promise<number> {
+  const exports = (flags.export ?? []).map((p) => checkPath(p, '--export'));
+  const paths = (flags.path ?? []).map((p) => checkPath(p, '--path'));
+  const [sa, sb] = await Promise.all([load(a, flags, output, exports, paths), load(b, flags, output, exports, paths)]);
+  const failover = flags.failover === true || (existsSync(a) && !existsSync(b));
+  const result = compareSnapshots(sa, sb, a, b, { mode: failover ? 'failover' : 'parity' });
+  if (output.json) printJson(output, result);
+  else print(output, result);
+  return result.ok ? EXIT_OK : EXIT_PROBLEM;
+}

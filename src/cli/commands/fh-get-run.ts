@@ -1,0 +1,82 @@
+// The body of `nfsprobe fh get HOST:/path` (see fh-get.ts for its flags): MOUNT+NFSv3 or NFSv4, decode, describe.
+import { connect } from '../../nfs/connect.js';
+import { findExport, handleV3, handleV4, nfs4Client } from '../../probe/handles.js';
+import { EXIT_OK, UsageError } from '../errors.js';
+import { type Output, printJson, table } from '../output.js';
+import { parseExportSpec } from '../parse.js';
+import { checkPath, connectOptions, type NfsFlags } from './nfs-options.js';
+
+export interface FhGetFlags extends NfsFlags {
+  nfsVersion?: string;
+}
+
+function describe(output: Output, handle: Record<string, unknown>, rows: string[][]): void {
+  const fsid = handle.fsid as Record<string, unknown> | undefined;
+  const fileid = handle.fileid as Record<string, unknown> | undefined;
+  const fields = (o: Record<string, unknown> | undefined) =>
+    o === undefined
+      ? '-'
+      : Object.entries(o)
+          .filter(([k]) => k !== 'raw')
+          .map(([k, v]) => `${k}=${String(v)}`)
+          .join(' ');
+  const lines = [
+    ['handle', String(handle.hex)],
+    ['length', String(handle.length)],
+    ['hash', String(handle.hash)],
+    ['format', `${String(handle.format)} (confidence ${String(handle.confidence)})`],
+    ['fsid', fields(fsid)],
+    ['fileid', fields(fileid)],
+  ];
+  if (handle.exportId !== undefined) lines.push(['export id', String(handle.exportId)]);
+  lines.push(['device-based', String(handle.deviceBased)]);
+  output.out.write(`${table([...lines, ...rows])}\n`);
+  for (const note of (handle.notes as string[] | undefined) ?? []) output.out.write(`note: ${note}\n`);
+}
+
+export async function fhGetCommand(output: Output, spec: string, flags: FhGetFlags): Promise<number> {
+  const version = flags.nfsVersion ?? '3';
+  if (version !== '3' && version !== '4') throw new UsageError(`--nfs-version must be 3 or 4, not '${version}'`);
+  const parsed = parseExportSpec(spec);
+  const path = checkPath(parsed.path, 'path');
+  const hostText = parsed.port === undefined ? parsed.host : `[${parsed.host}]:${parsed.port}`;
+  const { host, ...options } = connectOptions(hostText, flags, output.timeoutMs);
+  const conn = connect(host, options);
+  try {
+    if (version === '3') {
+      const exportPath = await findExport(conn, path).catch(() => path);
+      const got = await handleV3(conn, exportPath, path);
+      if (output.json) {
+        printJson(output, { export: `${host}:${path}`, nfsVersion: 3, mountedExport: exportPath, ...got });
+      } else {
+        describe(output, got.handle, [
+          [
+            'via',
+            `MOUNT v3 MNT ${exportPath}${path === exportPath ? '' : ` + LOOKUP ${path.slice(exportPath.length)}`}`,
+          ],
+          ['getattr fsid', got.attributes?.fsid ?? '-'],
+          ['getattr fileid', got.attributes?.fileid ?? '-'],
+        ]);
+      }
+      return EXIT_OK;
+    }
+    const client = await nfs4Client(conn);
+    try {
+      const got = await handleV4(client, path);
+      if (output.json) printJson(output, { export: `${host}:${path}`, nfsVersion: 4, ...got });
+      else {
+        const fsid = got.attributes.fsid;
+        describe(output, got.handle, [
+          ['via', `NFSv4.${got.minorVersion} PUTROOTFH + LOOKUP + GETFH`],
+          ['getattr fsid', fsid ? `${fsid.major}:${fsid.minor}` : '-'],
+          ['getattr fileid', got.attributes.fileid ?? '-'],
+        ]);
+      }
+    } finally {
+      await client.destroySession().catch(() => {});
+    }
+    return EXIT_OK;
+  } finally {
+    await conn.close();
+  }
+}
