@@ -324,6 +324,12 @@ export class RpcUdpEndpoint {
     if (i >= queue.length) {
       this.queue = [];
       this.queueHead = 0;
+    } else if (i > 1024 && i * 2 > queue.length) {
+      // A queue that never drains (calls keep arriving) must not keep every call it ever held: drop the sent head.
+      this.queue = queue.slice(i);
+      this.queueHead = 0;
+      this.burstUsed = SEND_BURST;
+      this.scheduleFlush();
     } else {
       this.queueHead = i;
       this.burstUsed = SEND_BURST;

@@ -179,6 +179,34 @@ t.test('UDP endpoint: one socket, many peers, many calls in flight answered out 
   await t.rejects(endpoint.call({ address: '127.0.0.1', port: 9 }, 1, 1, 0, new Uint8Array(0)), { code: 'CLOSED' });
 });
 
+t.test('UDP endpoint: a send queue that never drains does not keep the calls it already sent', async (t) => {
+  let answered = 0;
+  const peer = await fakeUdp(t, (call, send) => {
+    answered++;
+    send(success(call));
+  });
+  const endpoint = await RpcUdpEndpoint.open();
+  t.teardown(() => endpoint.close());
+  const internals = endpoint as unknown as { queue: unknown[]; queueHead: number };
+  const to = { address: '127.0.0.1', port: peer.address().port };
+  const calls: Promise<unknown>[] = [];
+  let longest = 0;
+  // 2,000 calls at once, then 40 per turn while the endpoint sends 32 per turn: the queue never empties for 200
+  // turns while 10,000 calls pass through it. Without trimming, its array would keep all 10,000.
+  for (let i = 0; i < 2000; i++) calls.push(endpoint.call(to, 100099, 1, 1, new Uint8Array(4)));
+  for (let turn = 0; turn < 200; turn++) {
+    for (let i = 0; i < 40; i++) calls.push(endpoint.call(to, 100099, 1, 1, new Uint8Array(4)));
+    longest = Math.max(longest, internals.queue.length);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const waiting = internals.queue.length - internals.queueHead;
+  t.ok(waiting > 1000, `the queue still holds ${waiting} unsent calls`);
+  t.ok(longest < 8000, `its array was trimmed as calls left it (longest ${longest} of 10,000)`);
+  await Promise.all(calls);
+  t.equal(answered, 10_000, 'every queued call was sent once and answered');
+  t.equal(endpoint.stats.retransmissions, 0);
+});
+
 t.test('UDP endpoint: close fails calls in flight with CLOSED', async (t) => {
   const silent = await fakeUdp(t, () => {});
   const endpoint = await RpcUdpEndpoint.open();
