@@ -116,7 +116,7 @@ export class YoungCallGate {
     else await new Promise<void>((resolve) => this.waiting[urgent ? 0 : 1]!.push(resolve)); // counted by wake()
     const entry: GateEntry = { began: performance.now(), young: true };
     this.entries.push(entry);
-    if (this.timer === undefined) this.arm(this.holdMs());
+    this.arm(this.holdMs());
     try {
       const result = await task();
       const sample = performance.now() - entry.began;
@@ -158,6 +158,7 @@ export class YoungCallGate {
 
   /** The sweep timer does not keep a process alive: the calls it watches have timers of their own. */
   private arm(ms: number): void {
+    if (this.timer !== undefined) return;
     this.timer = setTimeout(this.sweep, Math.max(1, ms));
     this.timer.unref();
   }

@@ -491,7 +491,8 @@ async function notifyHosts(
     // Hosts are started as earlier ones settle, at most `active` in their first attempt at once, instead of all at
     // once: memory stays proportional to that window, not to the fleet. A host whose first attempt failed leaves the
     // window while it waits to retry, so silent hosts never hold back the others.
-    const window = Math.max(64, 4 * (options.concurrency ?? DEFAULT_CONCURRENCY));
+    // Twice the young-call bound keeps every place busy (each host makes two calls in turn); more only adds memory.
+    const window = Math.max(64, 2 * (options.concurrency ?? DEFAULT_CONCURRENCY));
     const results: HostReport[] = new Array(jobs.length);
     await new Promise<void>((resolveAll, rejectAll) => {
       let next = 0;
