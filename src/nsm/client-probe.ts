@@ -81,7 +81,12 @@ export async function probeClients(options: ProbeClientsOptions): Promise<Client
     }
     return e;
   };
-  const callOptions = { timeoutMs, retransmitMs, ...(options.signal === undefined ? {} : { signal: options.signal }) };
+  // No signal per call (an EventTarget listener each): an abort closes the endpoints, failing every call at once.
+  const callOptions = { timeoutMs, retransmitMs };
+  const closeAll = (): void => {
+    for (const e of endpoints.values()) void e.then((x) => x.close()).catch(() => {});
+  };
+  options.signal?.addEventListener('abort', closeAll, { once: true });
   try {
     await Promise.all(
       reports.map(async (report) => {
@@ -124,12 +129,13 @@ export async function probeClients(options: ProbeClientsOptions): Promise<Client
         } catch (error) {
           const code = (error as { code?: string }).code ?? 'ERROR';
           report.status = code === 'PROG_UNAVAIL' || code === 'PROG_MISMATCH' ? 'no-statd' : 'down';
-          report.error = code;
+          report.error = options.signal?.aborted ? 'ABORTED' : code;
         }
         options.onClient?.(report);
       }),
     );
   } finally {
+    options.signal?.removeEventListener('abort', closeAll);
     for (const e of endpoints.values()) await e.then((x) => x.close()).catch(() => {});
   }
   return reports;

@@ -59,20 +59,6 @@ export class Semaphore {
   }
 }
 
-/** Sleep `ms`, or less when `signal` aborts (resolves either way). */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, Math.max(0, ms));
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
-
 interface GateEntry {
   readonly began: number;
   /** Still counted against the limit: neither settled nor older than the hold time. */
@@ -190,4 +176,37 @@ export class YoungCallGate {
     }
     this.wake();
   };
+}
+
+/**
+ * Sleeps that an AbortSignal cuts short, for thousands of waiters behind ONE listener on the signal (a listener per
+ * waiter costs an EventTarget registration each, and Node warns past ten). Call `dispose()` when done.
+ */
+export class Sleepers {
+  private readonly waiting = new Set<() => void>();
+  private readonly onAbort = (): void => {
+    for (const wake of this.waiting) wake();
+  };
+
+  constructor(private readonly signal?: AbortSignal) {
+    signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  /** Resolves after `ms`, or at once when the signal aborts (or has aborted). */
+  sleep(ms: number): Promise<void> {
+    if (this.signal?.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        this.waiting.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, Math.max(0, ms));
+      this.waiting.add(wake);
+    });
+  }
+
+  dispose(): void {
+    this.signal?.removeEventListener('abort', this.onAbort);
+  }
 }

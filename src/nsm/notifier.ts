@@ -11,7 +11,7 @@ import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { RpcError } from '../rpc/errors.js';
 import { RpcUdpEndpoint } from '../rpc/udp.js';
-import { Semaphore, sleep, YoungCallGate } from './concurrency.js';
+import { Semaphore, Sleepers, YoungCallGate } from './concurrency.js';
 import { NsmError } from './errors.js';
 import { NSM_PROGRAM, NSM_VERSION, procedures, SM_NOTIFY } from './protocol.js';
 import type { MonitorRecord } from './record.js';
@@ -356,6 +356,13 @@ async function notifyHosts(
   };
   // Open the IPv4 socket first so that a bad --source or a privileged-port failure is one clear error.
   await endpointFor(options.sourceAddress ?? '127.0.0.1');
+  // An abort closes the sockets, which fails every call in flight at once (with CLOSED), and wakes every host waiting
+  // to retry: one listener on the signal for all hosts and calls.
+  const sleeps = new Sleepers(signal);
+  const closeAll = (): void => {
+    for (const endpoint of endpoints.values()) void endpoint.then((e) => e.close()).catch(() => {});
+  };
+  signal?.addEventListener('abort', closeAll, { once: true });
 
   // `settled()`: the host's first attempt is over (answered, or it failed and the host now waits to retry); see below.
   const notifyOne = async (job: HostJob, settled: () => void): Promise<HostReport> => {
@@ -375,7 +382,7 @@ async function notifyHosts(
         const transient = code === 'EAI_AGAIN' || code === 'NOT_FOUND' || code === 'ETIMEOUT';
         if (!transient || Date.now() + wait >= deadline) return host;
         settled();
-        await sleep(wait, signal);
+        await sleeps.sleep(wait);
       }
     }
     if (addresses.length === 0) return host;
@@ -396,11 +403,8 @@ async function notifyHosts(
       // Later rounds retransmit less often (half the round, as sm-notify's doubling): a silent host costs a datagram
       // (and, on a LAN, an ICMP error the kernel builds) per send, taken from the reachable hosts' share.
       const roundRetransmitMs = Math.max(retransmitMs, roundTimeout / 2);
-      const callOptions = {
-        timeoutMs,
-        retransmitMs: roundRetransmitMs,
-        ...(signal === undefined ? {} : { signal }),
-      };
+      // No signal per call: an abort closes the endpoints (see below), which fails every call in flight at once.
+      const callOptions = { timeoutMs, retransmitMs: roundRetransmitMs };
       try {
         const endpoint = await endpointFor(address);
         if (port === undefined) {
@@ -415,7 +419,7 @@ async function notifyHosts(
             host.status = 'no-statd';
             host.error = 'statd is not registered with rpcbind';
             settled();
-            await sleep(Math.min(roundTimeout, deadline - Date.now()), signal);
+            await sleeps.sleep(Math.min(roundTimeout, deadline - Date.now()));
             roundTimeout = Math.min(roundTimeout * 2, maxRoundTimeoutMs);
             continue;
           }
@@ -455,10 +459,10 @@ async function notifyHosts(
         host.error = code;
         if (code === 'PROG_UNAVAIL' || code === 'PROG_MISMATCH' || code === 'PROC_UNAVAIL') {
           host.status = 'no-statd';
-          await sleep(Math.min(roundTimeout, deadline - Date.now()), signal);
+          await sleeps.sleep(Math.min(roundTimeout, deadline - Date.now()));
         } else {
           host.status = 'unreachable';
-          if (code !== 'TIMEOUT') await sleep(Math.min(roundTimeout, deadline - Date.now()), signal);
+          if (code !== 'TIMEOUT') await sleeps.sleep(Math.min(roundTimeout, deadline - Date.now()));
         }
         // Ask rpcbind again next round (statd may have restarted elsewhere); after two failed rounds on one
         // address move on to the host's next address, as sm-notify does after four unanswered sends.
@@ -481,7 +485,8 @@ async function notifyHosts(
       } catch (error) {
         warn(`${job.name} was notified but its sm.bak record could not be removed: ${(error as Error).message}`);
       }
-    } else if (signal?.aborted && host.error === undefined) {
+    } else if (signal?.aborted) {
+      // Given up because of the abort, whatever the last attempt said (the status keeps what that was).
       host.error = 'ABORTED';
     }
     return host;
@@ -529,6 +534,8 @@ async function notifyHosts(
     });
     return results;
   } finally {
+    signal?.removeEventListener('abort', closeAll);
+    sleeps.dispose();
     for (const endpoint of endpoints.values()) await endpoint.then((e) => e.close()).catch(() => {});
   }
 }

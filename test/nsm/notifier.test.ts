@@ -228,3 +228,39 @@ t.test(
     );
   },
 );
+
+t.test('an abort stops at once: hosts still waiting are reported ABORTED and keep their records', async (t) => {
+  // 5 hosts answer, 40 drop everything; the deadline is far away, so only the abort can end the run.
+  const addresses = Array.from({ length: 45 }, (_, i) => fleetAddress(4000 + i));
+  const fleet = await startFleet(addresses, { mode: (i) => (i < 5 ? 'ok' : 'drop') });
+  t.teardown(() => fleet.close());
+  const sd = tempStatd();
+  for (const a of addresses) await sd.addRecord({ monName: a, myName: 'node1' });
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(w.name);
+  process.on('warning', onWarning);
+  t.teardown(() => process.off('warning', onWarning));
+  const controller = new AbortController();
+  const started = performance.now();
+  const run = notifyAll({
+    directory: sd,
+    monNames: ['foo-ha'],
+    rpcbindPort: fleet.port,
+    retryDeadlineMs: 60_000,
+    ...fast,
+    signal: controller.signal,
+  });
+  setTimeout(() => controller.abort(), 700); // after the first round timed out: some hosts sleep, some are in calls
+  const report = await run;
+  t.ok(performance.now() - started < 5000, 'returned soon after the abort, not at the deadline');
+  t.equal(report.notified, 5);
+  const failed = report.hosts.filter((h) => h.status !== 'notified');
+  t.equal(failed.length, 40);
+  t.ok(
+    failed.every((h) => h.error === 'ABORTED'),
+    'every host not notified says ABORTED',
+  );
+  t.same(readdirSync(join(sd.path, 'sm.bak')).sort(), addresses.slice(5).sort(), 'their records stay in sm.bak/');
+  await new Promise((resolve) => setImmediate(resolve));
+  t.same(warnings, [], 'no MaxListenersExceededWarning (one abort listener, not one per call or sleeper)');
+});
