@@ -316,7 +316,7 @@ export class XdrReader {
    */
   readVariableArray<T>(max: number, readElement: (reader: XdrReader, index: number) => T, minElementSize = 4): T[] {
     const count = this.readLength(max, 'array');
-    return this.readFixedArray(count, readElement, minElementSize >= 1 ? minElementSize : 1);
+    return this.readFixedArray(count, readElement, Math.max(minElementSize, 1));
   }
 
   // ---- 4.19 optional-data

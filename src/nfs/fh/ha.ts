@@ -120,7 +120,7 @@ function knfsdNotes(h: FileHandle & { format: 'knfsd' }): string[] {
       );
       break;
     default:
-      notes.push('Unknown fsid type: nfsprobe cannot tell what the standby must match. ' + PIN_KNFSD);
+      notes.push(`Unknown fsid type: nfsprobe cannot tell what the standby must match. ${PIN_KNFSD}`);
   }
   if (h.fileid?.inode !== undefined || h.fileid?.position !== undefined || h.fileid?.fid !== undefined) {
     notes.push(SAME_FILES);
