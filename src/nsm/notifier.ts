@@ -477,7 +477,7 @@ async function notifyHosts(
     }
     if (host.status === 'notified') {
       try {
-        if (job.doneLines === undefined) await dir.removeFile('sm.bak', job.name);
+        if (job.doneLines === undefined) dir.removeFileNow('sm.bak', job.name);
         else {
           const done = new Set(job.doneLines);
           await dir.removeRecord('sm.bak', job.name, (r) => done.has(r.line), { syncDirectory: false });

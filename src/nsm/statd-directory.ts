@@ -4,7 +4,7 @@
 // rename + directory fsync, files stay owned by the owner of the list directory (statd runs as that user), and a
 // leftover temp file is never taken for a host.
 
-import { closeSync, constants, type Dirent, openSync, readdirSync, readSync, renameSync } from 'node:fs';
+import { closeSync, constants, type Dirent, openSync, readdirSync, readSync, renameSync, unlinkSync } from 'node:fs';
 import { chown, lstat, mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
@@ -420,13 +420,14 @@ export class StatdDirectory {
 
   /**
    * Remove a whole record file that is known to hold only lines that were dealt with (no malformed lines, nobody
-   * else writes sm.bak/ while we hold the lock). One unlink, no read, on the thread pool so that the caller's event
-   * loop goes on reading replies meanwhile: the notifier's fast path. No directory fsync (see removeRecord).
+   * else writes sm.bak/ while we hold the lock). One unlink, no read: the notifier's fast path. Synchronous: measured
+   * here, a thread-pool unlink costs the event loop as much as the system call itself, plus a promise and a thread
+   * hop (notify of 1,000 hosts: 30 ms slower). No directory fsync (see removeRecord).
    */
-  async removeFile(list: MonitorListName, host: string): Promise<void> {
+  removeFileNow(list: MonitorListName, host: string): void {
     checkRecordName(host);
     try {
-      await unlink(`${this.listPath(list)}/${host}`);
+      unlinkSync(`${this.listPath(list)}/${host}`);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError('cannot remove', host, error);
     }
