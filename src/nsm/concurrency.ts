@@ -32,16 +32,26 @@ export class Semaphore {
   }
 
   async run<T>(task: () => Promise<T>, urgent = false): Promise<T> {
-    if (this.free > 0) this.free--;
-    else await new Promise<void>((resolve) => this.waiting[urgent ? 0 : 1]!.push(resolve));
+    const wait = this.acquire(urgent);
+    if (wait !== undefined) await wait;
     try {
       return await task();
     } finally {
-      this.handOn();
+      this.release();
     }
   }
 
-  private handOn(): void {
+  /** Take a slot: undefined when one was free, else a promise that resolves when a slot is handed over. */
+  acquire(urgent = false): Promise<void> | undefined {
+    if (this.free > 0) {
+      this.free--;
+      return undefined;
+    }
+    return new Promise<void>((resolve) => this.waiting[urgent ? 0 : 1]!.push(resolve));
+  }
+
+  /** Give a slot back: to the next waiter (urgent ones first), else to the pool. */
+  release(): void {
     for (let q = 0; q < 2; q++) {
       const queue = this.waiting[q]!;
       if (this.heads[q]! < queue.length) {
@@ -77,19 +87,20 @@ export const MIN_HOLD_MS = 20;
  * `urgent` callers (a host's follow-up call) go before the others. One timer serves every call in flight.
  */
 export class YoungCallGate {
-  private young = 0;
+  /** One slot per young call. */
+  private readonly places: Semaphore;
   /** Calls in start order; entries[head..] may still be young. */
   private entries: GateEntry[] = [];
   private head = 0;
-  private readonly waiting: (() => void)[][] = [[], []];
-  private readonly heads = [0, 0];
   private timer: NodeJS.Timeout | undefined;
   private smoothedRttMs: number | undefined;
 
   constructor(
-    private readonly limit: number,
+    limit: number,
     private readonly maxHoldMs: number,
-  ) {}
+  ) {
+    this.places = new Semaphore(limit);
+  }
 
   /** The current hold time, ms. */
   holdMs(): number {
@@ -98,8 +109,8 @@ export class YoungCallGate {
   }
 
   async run<T>(task: () => Promise<T>, urgent = false): Promise<T> {
-    if (this.young < this.limit && this.queued() === 0) this.young++;
-    else await new Promise<void>((resolve) => this.waiting[urgent ? 0 : 1]!.push(resolve)); // counted by wake()
+    const wait = this.places.acquire(urgent);
+    if (wait !== undefined) await wait;
     const entry: GateEntry = { began: performance.now(), young: true };
     this.entries.push(entry);
     this.arm(this.holdMs());
@@ -112,32 +123,7 @@ export class YoungCallGate {
     } finally {
       if (entry.young) {
         entry.young = false;
-        this.young--;
-        this.wake();
-      }
-    }
-  }
-
-  private queued(): number {
-    return this.waiting[0]!.length - this.heads[0]! + this.waiting[1]!.length - this.heads[1]!;
-  }
-
-  /** Hand free places to waiters, urgent ones first. */
-  private wake(): void {
-    for (let q = 0; q < 2 && this.young < this.limit; q++) {
-      const queue = this.waiting[q]!;
-      while (this.heads[q]! < queue.length && this.young < this.limit) {
-        const next = queue[this.heads[q]!]!;
-        this.heads[q]!++;
-        this.young++;
-        next();
-      }
-      if (this.heads[q]! === queue.length) {
-        queue.length = 0;
-        this.heads[q] = 0;
-      } else if (this.heads[q]! > 1024 && this.heads[q]! * 2 > queue.length) {
-        queue.splice(0, this.heads[q]!);
-        this.heads[q] = 0;
+        this.places.release();
       }
     }
   }
@@ -161,7 +147,7 @@ export class YoungCallGate {
       if (!entry.young) continue;
       if (now - entry.began < hold) break;
       entry.young = false;
-      this.young--;
+      this.places.release();
     }
     if (i === entries.length) {
       this.entries = [];
@@ -174,7 +160,6 @@ export class YoungCallGate {
       }
       this.arm(hold - (now - entries[i]!.began));
     }
-    this.wake();
   };
 }
 
