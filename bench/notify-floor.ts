@@ -10,18 +10,10 @@
 import { createSocket } from 'node:dgram';
 import { readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { endianness } from 'node:os';
+import { getportArgs, notifyArgs, rawCall } from './nsm-fleet.js';
 
 const WINDOW = 256;
 const RETRANSMIT_MS = 50;
-
-function callTemplate(program: number, version: number, procedure: number, args: Buffer): Buffer {
-  const head = Buffer.alloc(40); // xid, CALL, rpcvers 2, prog, vers, proc, AUTH_NONE credential and verifier
-  head.writeUInt32BE(2, 8);
-  head.writeUInt32BE(program, 12);
-  head.writeUInt32BE(version, 16);
-  head.writeUInt32BE(procedure, 20);
-  return Buffer.concat([head, args]);
-}
 
 async function main(): Promise<void> {
   const [dir, stateText, name] = process.argv.slice(2) as [string, string, string];
@@ -37,16 +29,8 @@ async function main(): Promise<void> {
   writeFileSync(`${dir}/state`, stateBytes);
   const t2 = performance.now();
 
-  const getport = Buffer.alloc(16);
-  getport.writeUInt32BE(100024, 0);
-  getport.writeUInt32BE(1, 4);
-  getport.writeUInt32BE(17, 8);
-  const nameBytes = Buffer.from(name);
-  const notifyArgs = Buffer.alloc(8 + ((nameBytes.length + 3) & ~3));
-  notifyArgs.writeUInt32BE(nameBytes.length, 0);
-  nameBytes.copy(notifyArgs, 4);
-  notifyArgs.writeInt32BE(state, notifyArgs.length - 4);
-  const templates = [callTemplate(100000, 2, 3, getport), callTemplate(100024, 1, 6, notifyArgs)];
+  // The xid (bytes 0-3) is written into a copy of the template per packet.
+  const templates = [rawCall(0, 100000, 2, 3, getportArgs()), rawCall(0, 100024, 1, 6, notifyArgs(name, state))];
 
   const socket = createSocket('udp4');
   await new Promise<void>((resolve) => socket.bind({ address: '127.0.0.1', port: 0 }, resolve));

@@ -156,22 +156,8 @@ export async function startFleet(
 export async function primeFleet(addresses: readonly string[], port: number, timeoutMs = 10_000): Promise<number> {
   const socket = createSocket('udp4');
   await new Promise<void>((resolve) => socket.bind({ address: '127.0.0.1', port: 0 }, resolve));
-  const call = (xid: number, program: number, version: number, procedure: number, args: Buffer): Buffer => {
-    const head = Buffer.alloc(40);
-    head.writeUInt32BE(xid, 0);
-    head.writeUInt32BE(0, 4); // CALL
-    head.writeUInt32BE(2, 8); // RPC version
-    head.writeUInt32BE(program, 12);
-    head.writeUInt32BE(version, 16);
-    head.writeUInt32BE(procedure, 20);
-    // credential and verifier AUTH_NONE, length 0 (bytes 24..39 are zero)
-    return Buffer.concat([head, args]);
-  };
-  const getport = Buffer.alloc(16);
-  getport.writeUInt32BE(100024, 0);
-  getport.writeUInt32BE(1, 4);
-  getport.writeUInt32BE(17, 8);
-  const notify = Buffer.concat([xdrString('prime'), Buffer.alloc(4)]); // mon_name "prime", state 0
+  const getport = getportArgs();
+  const notify = notifyArgs('prime', 0); // state 0: never announced by the benchmark
   const pending = new Map<number, () => void>();
   socket.on('message', (message) => {
     if (message.length >= 4) pending.get(message.readUInt32BE(0))?.();
@@ -190,7 +176,7 @@ export async function primeFleet(addresses: readonly string[], port: number, tim
         pending.delete(id);
         resolve(true);
       });
-      socket.send(call(id, program, version, procedure, args), port, address);
+      socket.send(rawCall(id, program, version, procedure, args), port, address);
     });
   // 256 addresses at a time, so that no socket buffer overflows.
   for (let at = 0; at < addresses.length; at += 256) {
@@ -205,4 +191,32 @@ export async function primeFleet(addresses: readonly string[], port: number, tim
   }
   await new Promise<void>((resolve) => socket.close(() => resolve()));
   return answered;
+}
+
+/** An RPC CALL built by hand (RFC 5531, AUTH_NONE credential and verifier), independent of src/rpc. */
+export function rawCall(xid: number, program: number, version: number, procedure: number, args: Buffer): Buffer {
+  const head = Buffer.alloc(40); // bytes 24..39, credential and verifier AUTH_NONE of length 0, stay zero
+  head.writeUInt32BE(xid, 0);
+  head.writeUInt32BE(0, 4); // CALL
+  head.writeUInt32BE(2, 8); // RPC version
+  head.writeUInt32BE(program, 12);
+  head.writeUInt32BE(version, 16);
+  head.writeUInt32BE(procedure, 20);
+  return Buffer.concat([head, args]);
+}
+
+/** portmap v2 GETPORT arguments asking for statd (100024 v1) over UDP. */
+export function getportArgs(): Buffer {
+  const args = Buffer.alloc(16);
+  args.writeUInt32BE(100024, 0);
+  args.writeUInt32BE(1, 4);
+  args.writeUInt32BE(17, 8);
+  return args;
+}
+
+/** SM_NOTIFY arguments (stat_chge): mon_name, state. */
+export function notifyArgs(monName: string, state: number): Buffer {
+  const tail = Buffer.alloc(4);
+  tail.writeInt32BE(state, 0);
+  return Buffer.concat([xdrString(monName), tail]);
 }
