@@ -11,6 +11,7 @@ export type NsmErrorCode =
   | 'STAT_FAIL' // a statd answered stat_fail
   | 'BAD_REPLY' // a reply body that does not decode as the procedure's result
   | 'NO_DIRECTORY' // the state directory (or its sm/ list) does not exist
+  | 'UNSAFE' // sm/, sm.bak/ or state is a symbolic link or not what it claims to be: refused, nothing changed
   | 'IO'; // a filesystem operation failed
 
 /** Thrown by src/nsm. `code` is machine-readable; tests assert on it, never on the message. */

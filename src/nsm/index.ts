@@ -13,7 +13,9 @@ export {
 export { type Located, type LocateOptions, locateStatdDirectory, parseNfsConf, readNfsConf } from './locate.js';
 export { type DirectoryLock, lockDirectory } from './lock.js';
 export * from './notifier.js';
+export { type DroppedPrivileges, dropPrivilegesTo } from './privileges.js';
 export * from './protocol.js';
 export * from './record.js';
+export { OpenedDirectory, SmallFileReader, UnsafeFileError, writeFileAtomicIn } from './safe-fs.js';
 export * from './statd-directory.js';
 export { lookupStatusPort, type StatusPort } from './status-port.js';

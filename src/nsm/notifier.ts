@@ -6,19 +6,26 @@
 // every step before is an atomic rename, so a SIGKILL at any point leaves each record in sm/, sm.bak/ or notified.
 
 import { lookup } from 'node:dns/promises';
-import { access, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, type FileHandle, open } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { RpcError } from '../rpc/errors.js';
 import { RpcUdpEndpoint } from '../rpc/udp.js';
 import { Semaphore, Sleepers, YoungCallGate } from './concurrency.js';
 import { NsmError } from './errors.js';
+import { dropPrivilegesTo } from './privileges.js';
 import { NSM_PROGRAM, NSM_VERSION, procedures, SM_NOTIFY } from './protocol.js';
 import type { MonitorRecord } from './record.js';
-import { StatdDirectory } from './statd-directory.js';
+import type { OpenedDirectory } from './safe-fs.js';
+import { CLIENT_SKIP_REASONS, describeSkipped, type SkippedEntry, StatdDirectory } from './statd-directory.js';
 import { lookupStatusPort } from './status-port.js';
 
-export type HostStatus = 'notified' | 'unreachable' | 'no-statd' | 'unresolved' | 'skipped';
+/**
+ * `skipped`: a dry run's host (nothing sent). `bad-record`: a record file that could not be read or parsed (a link, a
+ * FIFO, too large, malformed lines, a name statd cannot have written): a client that was not notified.
+ */
+export type HostStatus = 'notified' | 'unreachable' | 'no-statd' | 'unresolved' | 'skipped' | 'bad-record';
 
 export interface HostReport {
   /** The record file name: the host as statd recorded it, and the name resolved to reach it. */
@@ -75,6 +82,13 @@ export interface NotifyOptions {
   /** Change nothing, send nothing: report what would be notified and the state that would be announced. */
   dryRun?: boolean;
   /**
+   * Work in the statd directory as the user who owns it, as sm-notify does: when running as root, the process opens
+   * its sockets (privileged ports) and the kernel's files first, then switches for good to the directory owner's
+   * uid/gid before it touches the directory. Default false here, because it changes the whole process; the CLI turns
+   * it on. Independently of it, nothing in the directory is followed or opened unsafely (see safe-fs.ts).
+   */
+  dropPrivileges?: boolean;
+  /**
    * Also announce the short form of a dotted name (sm-notify does, after the full name). Default false: Linux
    * clients' statd matches the sender's address anyway, and it costs a round trip per host; enable for clients
    * that match by name only and know us by the short name.
@@ -103,7 +117,7 @@ export interface NotifyOptions {
   onHost?: (report: HostReport) => void;
   /** Called as each step ends (lock, move, scan, state, notify) with its duration in ms: for --debug and benchmarks. */
   onPhase?: (phase: string, ms: number) => void;
-  /** Called with non-fatal problems (a skipped record, a grace or state file that cannot be written). */
+  /** Called with non-fatal problems (a skipped record file, once per file; a grace or state file not written). */
   onWarning?: (message: string) => void;
 }
 
@@ -168,14 +182,15 @@ function jobsFrom(records: MonitorRecord[], options: NotifyOptions, dirty: Reado
     else list.push(r);
   }
   const node = hostname();
+  // A Set, not includes(): one host file may carry thousands of distinct my_names.
   const withShort = (base: readonly string[]): string[] => {
-    const names: string[] = [];
+    const names = new Set<string>();
     for (const n of base) {
-      if (!names.includes(n)) names.push(n);
+      names.add(n);
       const short = options.alsoShortName ? shortName(n) : undefined;
-      if (short !== undefined && !names.includes(short)) names.push(short);
+      if (short !== undefined) names.add(short);
     }
-    return names;
+    return [...names];
   };
   const given = options.monNames?.length ? withShort(options.monNames) : undefined;
   const jobs: HostJob[] = [];
@@ -198,6 +213,91 @@ async function plannedState(dir: StatdDirectory, options: NotifyOptions): Promis
 function checkState(state: number): void {
   if (!Number.isInteger(state) || state < -0x80000000 || state > 0x7fffffff || (state & 1) === 0) {
     throw new NsmError('BAD_STATE', `state ${state} is not an odd 32-bit integer (odd means up)`);
+  }
+}
+
+/** The skipped entries that are clients we cannot notify, as host reports (the same in a dry run and a real one). */
+function badRecordHosts(skipped: readonly SkippedEntry[]): HostReport[] {
+  const hosts: HostReport[] = [];
+  const seen = new Set<string>();
+  for (const s of skipped) {
+    if (!CLIENT_SKIP_REASONS.has(s.reason) || seen.has(s.file)) continue;
+    seen.add(s.file);
+    const detail = s.reason === 'malformed-line' ? describeSkipped(s).slice(s.list.length + 1) : (s.detail ?? s.reason);
+    hosts.push({ name: s.file, attempts: 0, status: 'bad-record', monNames: [], error: detail });
+  }
+  return hosts;
+}
+
+/** Files whose parsed lines are only part of them (the rest stays on disk): see HostJob.doneLines. */
+function partlyLoaded(skipped: readonly SkippedEntry[]): Set<string> {
+  return new Set(skipped.filter((s) => s.reason === 'malformed-line').map((s) => s.file));
+}
+
+/**
+ * The UDP sockets of a notify run, one per address family, shared by every host. Opened before the directory is
+ * touched (a privileged port needs root, which a run that drops privileges no longer has later).
+ */
+class NotifyEndpoints {
+  private readonly endpoints = new Map<4 | 6, Promise<RpcUdpEndpoint>>();
+  private readonly options: NotifyOptions;
+
+  constructor(options: NotifyOptions) {
+    this.options = options;
+  }
+
+  for(address: string): Promise<RpcUdpEndpoint> {
+    const family: 4 | 6 = isIP(address) === 6 ? 6 : 4;
+    let endpoint = this.endpoints.get(family);
+    if (endpoint === undefined) {
+      const options = this.options;
+      const privileged = options.privilegedPort ?? process.getuid?.() === 0;
+      const source =
+        options.sourceAddress !== undefined && isIP(options.sourceAddress) === family
+          ? options.sourceAddress
+          : undefined;
+      endpoint = RpcUdpEndpoint.open({
+        family,
+        ...(source === undefined ? {} : { sourceAddress: source }),
+        // An explicit port wins (sm-notify -p); otherwise a reserved port when root, as sm-notify's bindresvport.
+        ...(options.sourcePort === undefined ? { privilegedPort: privileged } : { port: options.sourcePort }),
+        // With a fixed port, the IPv6 socket must not also claim it for IPv4 (the IPv4 socket holds it).
+        ...(family === 6 && options.sourcePort !== undefined ? { ipv6Only: true } : {}),
+      });
+      // Marked handled here; a host that needs a socket that could not be opened gets its error.
+      endpoint.catch(() => {});
+      this.endpoints.set(family, endpoint);
+    }
+    return endpoint;
+  }
+
+  /**
+   * Open the first socket (a bad --source or a privileged-port failure is then one clear error); with `both`, the
+   * other family's too, tolerating its failure (a host without IPv6).
+   */
+  async open(both: boolean): Promise<void> {
+    const first = this.options.sourceAddress ?? '127.0.0.1';
+    await this.for(first);
+    if (both) await this.for(isIP(first) === 6 ? '127.0.0.1' : '::1').catch(() => {});
+  }
+
+  close(): void {
+    for (const endpoint of this.endpoints.values()) void endpoint.then((e) => e.close()).catch(() => {});
+  }
+
+  async closed(): Promise<void> {
+    for (const endpoint of this.endpoints.values()) await endpoint.then((e) => e.close()).catch(() => {});
+  }
+}
+
+/** Open a kernel file for writing later (after privileges may have been dropped); undefined when it does not exist. */
+async function openKernelFile(path: string | null, warn: (message: string) => void): Promise<FileHandle | undefined> {
+  if (path === null || !(await exists(path))) return undefined;
+  try {
+    return await open(path, constants.O_WRONLY);
+  } catch (error) {
+    warn(`cannot open ${path}: ${(error as Error).message}`);
+    return undefined;
   }
 }
 
@@ -228,8 +328,14 @@ export async function notifyAll(options: NotifyOptions): Promise<NotifyReport> {
   };
 
   if (options.dryRun) {
-    const records = [...(await dir.readMonitorList('sm')), ...(await dir.readMonitorList('sm.bak'))];
-    const jobs = jobsFrom(records, options);
+    // What the real run will do and say: the same records, the same skipped files and warnings, the same state.
+    const scans = [await dir.scanList('sm'), await dir.scanList('sm.bak')];
+    const skipped = scans.flatMap((scan) => scan.skipped);
+    for (const s of skipped) if (CLIENT_SKIP_REASONS.has(s.reason)) warn(describeSkipped(s));
+    const jobs = jobsFrom(
+      scans.flatMap((scan) => scan.records),
+      options,
+    );
     const state = await plannedState(dir, options);
     const resolve = options.resolve ?? defaultResolve;
     const hosts = await Promise.all(
@@ -247,7 +353,8 @@ export async function notifyAll(options: NotifyOptions): Promise<NotifyReport> {
         };
       }),
     );
-    return report(hosts, state, false, true);
+    const bad = badRecordHosts(skipped);
+    return { ...report([...hosts, ...bad], state, false, true), failed: bad.length };
   }
 
   let mark = performance.now();
@@ -256,62 +363,87 @@ export async function notifyAll(options: NotifyOptions): Promise<NotifyReport> {
     options.onPhase?.(name, now - mark);
     mark = now;
   };
-  const lock = await dir.lock(options.lockWaitMs ?? 5000);
-  phase('lock');
+  // What needs root comes first: the sockets (privileged ports) and the kernel's files. Then, when asked, the
+  // process becomes the directory's owner before it touches anything in it.
+  const endpoints = new NotifyEndpoints(options);
+  let kernelFile: FileHandle | undefined;
+  let graceFile: FileHandle | undefined;
   try {
-    await dir.moveAllToNotifyList();
-    phase('move');
-    // Only the jobs stay in memory while notifying: the parsed records are dropped once grouped.
-    const jobs = await dir.scanList('sm.bak').then((scan) => {
-      for (const s of scan.skipped)
-        warn(`sm.bak/${s.file}${s.lineNumber ? ` line ${s.lineNumber}` : ''}: skipped (${s.reason})`);
-      return jobsFrom(scan.records, options, new Set(scan.skipped.map((s) => s.file)));
-    });
-    phase('scan');
-
-    if (jobs.length === 0) {
-      let graceLifted = false;
-      const gracePath = options.nlmEndGracePath ?? NLM_END_GRACE_PATH;
-      if (options.liftGrace !== false && (await exists(gracePath))) {
-        await writeFile(gracePath, 'Y').then(
-          () => {
-            graceLifted = true;
-          },
-          (error: Error) => warn(`cannot end lockd's grace period via ${gracePath}: ${error.message}`),
-        );
-      }
-      // As sm-notify: nothing to announce, so the state file is not touched (not even created).
-      const current = await dir.readState();
-      return report([], current === undefined ? 1 : current & 1 ? current : (current + 1) | 0, graceLifted, false);
-    }
-
-    let state: number;
-    if (options.state !== undefined) {
-      await dir.writeState(options.state);
-      state = options.state;
-    } else {
-      state = await dir.getState(options.updateState !== false);
-    }
+    if (options.dropPrivileges === true) await endpoints.open(true);
     const kernelPath = options.kernelStatePath === undefined ? KERNEL_STATE_PATH : options.kernelStatePath;
-    if (kernelPath !== null && (await exists(kernelPath))) {
-      await writeFile(kernelPath, `${state}\n`).catch((error: Error) =>
-        warn(`cannot write ${kernelPath}: ${error.message}`),
-      );
-    }
+    kernelFile = await openKernelFile(kernelPath, warn);
+    if (options.liftGrace !== false)
+      graceFile = await openKernelFile(options.nlmEndGracePath ?? NLM_END_GRACE_PATH, warn);
+    if (options.dropPrivileges === true) dropPrivilegesTo(dir.path, warn);
+    phase('open');
+    const lock = await dir.lock(options.lockWaitMs ?? 5000);
+    phase('lock');
+    const previousWarn = dir.onWarning;
+    dir.onWarning ??= warn;
+    try {
+      const moved = await dir.moveAllToNotifyList();
+      phase('move');
+      // Only the jobs stay in memory while notifying: the parsed records are dropped once grouped.
+      const { jobs, bad } = await dir.scanList('sm.bak').then((scan) => {
+        const skipped = [...moved.left, ...scan.skipped];
+        for (const s of skipped) if (CLIENT_SKIP_REASONS.has(s.reason)) warn(describeSkipped(s));
+        return { jobs: jobsFrom(scan.records, options, partlyLoaded(scan.skipped)), bad: badRecordHosts(skipped) };
+      });
+      phase('scan');
 
-    phase('state');
-    options.onStart?.(jobs.length);
-    const hosts = await notifyHosts(dir, jobs, state, options, warn);
-    phase('notify');
-    await dir.syncList('sm.bak').catch(() => {});
-    return report(hosts, state, false, false);
+      if (jobs.length === 0) {
+        let graceLifted = false;
+        if (graceFile !== undefined) {
+          await graceFile.write('Y').then(
+            () => {
+              graceLifted = true;
+            },
+            (error: Error) => warn(`cannot end lockd's grace period: ${error.message}`),
+          );
+        }
+        // As sm-notify: nothing to announce, so the state file is not touched (not even created).
+        const current = await dir.readState();
+        return report(bad, current === undefined ? 1 : current & 1 ? current : (current + 1) | 0, graceLifted, false);
+      }
+
+      let state: number;
+      if (options.state !== undefined) {
+        await dir.writeState(options.state);
+        state = options.state;
+      } else {
+        state = await dir.getState(options.updateState !== false);
+      }
+      await kernelFile
+        ?.write(`${state}\n`)
+        .catch((error: Error) => warn(`cannot tell the kernel the state: ${error.message}`));
+
+      phase('state');
+      options.onStart?.(jobs.length);
+      const bak = dir.openList('sm.bak');
+      let hosts: HostReport[];
+      try {
+        hosts = await notifyHosts(dir, bak, endpoints, jobs, state, options, warn);
+      } finally {
+        bak.close();
+      }
+      phase('notify');
+      await dir.syncList('sm.bak').catch(() => {});
+      return report([...hosts, ...bad], state, false, false);
+    } finally {
+      dir.onWarning = previousWarn;
+      await lock.release();
+    }
   } finally {
-    await lock.release();
+    endpoints.close();
+    await kernelFile?.close().catch(() => {});
+    await graceFile?.close().catch(() => {});
   }
 }
 
 async function notifyHosts(
   dir: StatdDirectory,
+  bak: OpenedDirectory,
+  endpoints: NotifyEndpoints,
   jobs: HostJob[],
   state: number,
   options: NotifyOptions,
@@ -325,43 +457,17 @@ async function notifyHosts(
   const firstTimeoutMs = options.firstTimeoutMs ?? 1000;
   const maxRoundTimeoutMs = options.maxRoundTimeoutMs ?? 60_000;
   const retransmitMs = options.retransmitMs ?? 500;
-  const privileged = options.privilegedPort ?? process.getuid?.() === 0;
   const signal = options.signal;
   // The bound is on YOUNG calls (see YoungCallGate): bursts stay bounded while unreachable hosts waiting out their
   // timeouts do not starve the reachable ones.
   const gate = new YoungCallGate(options.concurrency ?? DEFAULT_CONCURRENCY, retransmitMs);
   const bounded = <T>(task: () => Promise<T>, urgent = false): Promise<T> => gate.run(task, urgent);
-
-  // One socket per address family, shared by every host.
-  const endpoints = new Map<4 | 6, Promise<RpcUdpEndpoint>>();
-  const endpointFor = (address: string): Promise<RpcUdpEndpoint> => {
-    const family: 4 | 6 = isIP(address) === 6 ? 6 : 4;
-    let endpoint = endpoints.get(family);
-    if (endpoint === undefined) {
-      const source =
-        options.sourceAddress !== undefined && isIP(options.sourceAddress) === family
-          ? options.sourceAddress
-          : undefined;
-      endpoint = RpcUdpEndpoint.open({
-        family,
-        ...(source === undefined ? {} : { sourceAddress: source }),
-        // An explicit port wins (sm-notify -p); otherwise a reserved port when root, as sm-notify's bindresvport.
-        ...(options.sourcePort === undefined ? { privilegedPort: privileged } : { port: options.sourcePort }),
-        // With a fixed port, the IPv6 socket must not also claim it for IPv4 (the IPv4 socket holds it).
-        ...(family === 6 && options.sourcePort !== undefined ? { ipv6Only: true } : {}),
-      });
-      endpoints.set(family, endpoint);
-    }
-    return endpoint;
-  };
-  // Open the IPv4 socket first so that a bad --source or a privileged-port failure is one clear error.
-  await endpointFor(options.sourceAddress ?? '127.0.0.1');
+  const endpointFor = (address: string): Promise<RpcUdpEndpoint> => endpoints.for(address);
+  await endpoints.open(false);
   // An abort closes the sockets, which fails every call in flight at once (with CLOSED), and wakes every host waiting
   // to retry: one listener on the signal for all hosts and calls.
   const sleeps = new Sleepers(signal);
-  const closeAll = (): void => {
-    for (const endpoint of endpoints.values()) void endpoint.then((e) => e.close()).catch(() => {});
-  };
+  const closeAll = (): void => endpoints.close();
   signal?.addEventListener('abort', closeAll, { once: true });
 
   // `settled()`: the host's first attempt is over (answered, or it failed and the host now waits to retry); see below.
@@ -477,7 +583,7 @@ async function notifyHosts(
     }
     if (host.status === 'notified') {
       try {
-        if (job.doneLines === undefined) dir.removeFileNow('sm.bak', job.name);
+        if (job.doneLines === undefined) dir.removeFileNow('sm.bak', job.name, bak);
         else {
           const done = new Set(job.doneLines);
           await dir.removeRecord('sm.bak', job.name, (r) => done.has(r.line), { syncDirectory: false });
@@ -536,6 +642,6 @@ async function notifyHosts(
   } finally {
     signal?.removeEventListener('abort', closeAll);
     sleeps.dispose();
-    for (const endpoint of endpoints.values()) await endpoint.then((e) => e.close()).catch(() => {});
+    await endpoints.closed();
   }
 }

@@ -107,29 +107,65 @@ export function formatRecordLine(fields: MonitorFields): string {
   return `${encodeCallerAddress(fields.callerAddress)} ${hex8(fields.myProg)} ${hex8(fields.myVers)} ${hex8(fields.myProc)} ${Buffer.from(fields.priv).toString('hex')} ${fields.monName} ${myName}\n`;
 }
 
-const LINE =
-  /^([0-9a-fA-F]{8}) ([0-9a-fA-F]{8}) ([0-9a-fA-F]{8}) ([0-9a-fA-F]{8}) ([0-9a-fA-F]{32}) ([^ ]+)(?: +(.*))?$/;
+/** Is `line[from, from + length)` all hex digits (and inside the line)? */
+function isHexRun(line: string, from: number, length: number): boolean {
+  if (from + length > line.length) return false;
+  for (let i = from; i < from + length; i++) {
+    const c = line.charCodeAt(i);
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46))) return false;
+  }
+  return true;
+}
+
+/** Any C0 control character or DEL: statd writes none (it turns whitespace in my_name into '_'). */
+function hasControl(line: string): boolean {
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
 
 /**
  * Parse one line (without its newline) of the record file `host`. Stricter than statd's sscanf only where statd
- * would misread the line anyway (priv is read at a fixed offset, so the four fields must be 8 digits each).
- * Throws NsmError BAD_RECORD.
+ * would misread the line anyway (priv is read at a fixed offset, so the four fields must be 8 digits each), and it
+ * refuses names over the protocol's SM_MAXSTRLEN and control characters (a line statd could not have written). One
+ * pass over the line: a hostile 1 MB line costs linear time. Throws NsmError BAD_RECORD.
  */
 export function parseRecordLine(line: string, host: string): MonitorRecord {
-  const m = LINE.exec(line);
-  if (m === null)
-    throw new NsmError('BAD_RECORD', `malformed monitor record in ${host}: '${line.slice(0, 80)}'`, { subject: host });
-  const int = (field: string): number => Number.parseInt(field, 16) | 0;
+  const bad = (why: string): never => {
+    throw new NsmError('BAD_RECORD', `malformed monitor record in ${host} (${why}): '${line.slice(0, 80)}'`, {
+      subject: host,
+    });
+  };
+  // "%08x %08x %08x %08x " then 32 hex digits and a space: 36 + 33 = 69 fixed characters.
+  for (let field = 0; field < 4; field++) {
+    const at = field * 9;
+    if (!isHexRun(line, at, 8) || line[at + 8] !== ' ') bad('the four numbers must be 8 hex digits each');
+  }
+  if (!isHexRun(line, RPCARGSLEN, 32) || line[RPCARGSLEN + 32] !== ' ') bad('priv must be 32 hex digits');
+  if (hasControl(line)) bad('a control character');
+  const monStart = RPCARGSLEN + 33;
+  let monEnd = line.indexOf(' ', monStart);
+  if (monEnd === -1) monEnd = line.length;
+  if (monEnd === monStart) bad('no mon_name');
+  let myStart = monEnd;
+  while (line[myStart] === ' ') myStart++;
+  const monName = line.slice(monStart, monEnd);
+  const myName = line.slice(myStart);
+  if (Buffer.byteLength(monName) > SM_MAXSTRLEN) bad(`mon_name longer than ${SM_MAXSTRLEN} bytes`);
+  if (Buffer.byteLength(myName) > SM_MAXSTRLEN) bad(`my_name longer than ${SM_MAXSTRLEN} bytes`);
+  const int = (at: number): number => Number.parseInt(line.slice(at, at + 8), 16) | 0;
   return {
     host,
     line,
-    callerAddress: decodeCallerAddress(m[1]!),
-    myProg: int(m[2]!),
-    myVers: int(m[3]!),
-    myProc: int(m[4]!),
-    priv: Uint8Array.from(Buffer.from(m[5]!, 'hex')),
-    monName: m[6]!,
-    myName: m[7] ?? '',
+    callerAddress: decodeCallerAddress(line.slice(0, 8)),
+    myProg: int(9),
+    myVers: int(18),
+    myProc: int(27),
+    priv: Uint8Array.from(Buffer.from(line.slice(RPCARGSLEN, RPCARGSLEN + 32), 'hex')),
+    monName,
+    myName,
   };
 }
 

@@ -4,8 +4,8 @@
 // rename + directory fsync, files stay owned by the owner of the list directory (statd runs as that user), and a
 // leftover temp file is never taken for a host.
 
-import { closeSync, constants, type Dirent, openSync, readdirSync, readSync, renameSync, unlinkSync } from 'node:fs';
-import { chown, lstat, mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { type Dirent, fchownSync, readdirSync, renameSync, unlinkSync } from 'node:fs';
+import { lstat, mkdir, stat } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
 import { NsmError } from './errors.js';
@@ -19,19 +19,56 @@ import {
   parseRecordLine,
   sameMonitor,
 } from './record.js';
+import {
+  errnoOf,
+  MAX_RECORD_FILE_BYTES,
+  OpenedDirectory,
+  type Owner,
+  SmallFileReader,
+  UnsafeFileError,
+  writeFileAtomicIn,
+} from './safe-fs.js';
 
 export type MonitorListName = 'sm' | 'sm.bak';
 
 /** Why an entry of a list directory was not loaded as a host. */
-export type SkipReason = 'dot-file' | 'temp-file' | 'not-regular' | 'bad-name' | 'malformed-line' | 'unreadable';
+export type SkipReason =
+  | 'dot-file'
+  | 'temp-file'
+  | 'not-regular'
+  | 'bad-name'
+  | 'malformed-line'
+  | 'unreadable'
+  | 'too-large';
+
+/** Skip reasons that are a monitored client we cannot notify (the others are statd's own temp and dot files). */
+export const CLIENT_SKIP_REASONS: ReadonlySet<SkipReason> = new Set([
+  'not-regular',
+  'bad-name',
+  'malformed-line',
+  'unreadable',
+  'too-large',
+]);
 
 export interface SkippedEntry {
   readonly list: MonitorListName;
   readonly file: string;
   readonly reason: SkipReason;
-  /** 1-based line number for malformed lines. */
+  /** 1-based line number of the first malformed line. */
   readonly lineNumber?: number;
+  /** Malformed lines in the file (one entry per file, however many). */
+  readonly count?: number;
   readonly detail?: string;
+}
+
+/** One line about a record file that was not loaded (one per file, however many lines were bad). */
+export function describeSkipped(s: SkippedEntry): string {
+  const where = `${s.list}/${s.file}`;
+  if (s.reason === 'malformed-line') {
+    const n = s.count ?? 1;
+    return `${where}: ${n} malformed line${n === 1 ? '' : 's'} skipped (line ${s.lineNumber}: ${s.detail})`;
+  }
+  return `${where}: skipped (${s.detail ?? s.reason})`;
 }
 
 export interface MonitorListScan {
@@ -51,98 +88,63 @@ export interface NewRecord extends Partial<Pick<MonitorFields, 'myProg' | 'myVer
 export const NEW_RECORD_MODE = 0o600;
 export const REWRITE_MODE = 0o644;
 export const STATE_MODE = 0o644;
+export { MAX_RECORD_FILE_BYTES };
 
 const LITTLE_ENDIAN = endianness() === 'LE';
-const isRoot = (): boolean => process.getuid?.() === 0;
 
 function ioError(what: string, path: string, error: unknown): NsmError {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT')
+  if (error instanceof NsmError) return error;
+  if (errnoOf(error) === 'ENOENT')
     return new NsmError('NOT_FOUND', `${what} ${path}: no such file or directory`, { subject: path, cause: error });
   return new NsmError('IO', `${what} ${path}: ${(error as Error).message}`, { subject: path, cause: error });
 }
 
 /** fsync a directory so that renames and unlinks in it are durable. */
 export async function syncDirectory(path: string): Promise<void> {
-  const handle = await open(path, constants.O_RDONLY | constants.O_DIRECTORY);
+  const dir = OpenedDirectory.open(path, true);
   try {
-    await handle.sync();
+    await dir.sync();
   } finally {
-    await handle.close();
+    dir.close();
   }
+}
+
+/** What a directory entry that is not a regular file is, from its type: for messages. */
+function direntKind(entry: Dirent): string {
+  if (entry.isSymbolicLink()) return 'a symbolic link';
+  if (entry.isFIFO()) return 'a FIFO';
+  if (entry.isDirectory()) return 'a directory';
+  if (entry.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/** The lines of a record file's text (latin1), without the empty tail after the last newline. */
+function splitLines(text: string): string[] {
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
+/** A record file's lines with the file's owner and mode (kept when it is rewritten). */
+interface RecordFile {
+  lines: string[];
+  owner: Owner;
+  mode: number;
 }
 
 /**
- * Reads many small files into one reused buffer: open, read until end, close — no fstat and no buffer per file
- * (readFileSync does both), which matters over 10,000 record files. Returns latin1 text (every byte kept).
+ * The statd state directory at `path`. Methods are independent; `lock()` guards multi-step work. Everything inside
+ * the directory is treated as written by another user (see safe-fs.ts): links and FIFOs are never followed or opened,
+ * record files are bounded in size, and temp files are created exclusively.
  */
-class SmallFileReader {
-  private buffer = Buffer.allocUnsafe(4096);
-
-  read(path: string): string {
-    const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-    try {
-      let length = 0;
-      for (;;) {
-        if (length === this.buffer.length) {
-          const bigger = Buffer.allocUnsafe(this.buffer.length * 2);
-          this.buffer.copy(bigger, 0, 0, length);
-          this.buffer = bigger;
-        }
-        const n = readSync(fd, this.buffer, length, this.buffer.length - length, null);
-        if (n === 0) break;
-        length += n;
-      }
-      return this.buffer.toString('latin1', 0, length);
-    } finally {
-      closeSync(fd);
-    }
-  }
-}
-
-interface Owner {
-  uid: number;
-  gid: number;
-}
-
-/**
- * Write `data` to `dir/name` crash-safely: temp file `.name.new` (statd's name; a dot file nobody loads), fsync,
- * exact mode, owner when root, rename over the target, fsync the directory.
- */
-export async function writeFileAtomic(
-  dir: string,
-  name: string,
-  data: string | Uint8Array,
-  mode: number,
-  owner: Owner | undefined,
-  syncDir = true,
-): Promise<void> {
-  const temp = join(dir, `.${name}.new`);
-  const target = join(dir, name);
-  try {
-    const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, mode);
-    try {
-      await handle.writeFile(data);
-      await handle.chmod(mode);
-      if (owner !== undefined && isRoot()) await handle.chown(owner.uid, owner.gid);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, target);
-  } catch (error) {
-    await unlink(temp).catch(() => {});
-    throw ioError('cannot write', target, error);
-  }
-  if (syncDir) await syncDirectory(dir);
-}
-
-/** The statd state directory at `path`. Methods are independent; `lock()` guards multi-step work. */
 export class StatdDirectory {
   readonly path: string;
+  /** Told about things that were worked around (a leftover temp file removed); nothing when unset. */
+  onWarning: ((message: string) => void) | undefined;
 
-  constructor(path: string) {
+  constructor(path: string, options: { onWarning?: (message: string) => void } = {}) {
     this.path = path;
+    this.onWarning = options.onWarning;
   }
 
   /** Find the directory the nfs-utils way (-P, nfs.conf [statd] state-directory-path, /var/lib/nfs/statd, /var/lib/nfs). */
@@ -158,7 +160,7 @@ export class StatdDirectory {
     return join(this.path, 'state');
   }
 
-  /** Throws NsmError NO_DIRECTORY unless the directory exists. */
+  /** Throws NsmError NO_DIRECTORY unless the directory exists. The directory's own path may be a link (the admin's). */
   async check(): Promise<void> {
     try {
       if (!(await stat(this.path)).isDirectory()) throw new Error('not a directory');
@@ -174,12 +176,20 @@ export class StatdDirectory {
     }
   }
 
-  /** Owner of a list directory (falls back to the state directory): whom new files belong to. */
+  /**
+   * Open a list directory (sm/ or sm.bak/) for work relative to it; close it when done. A symbolic link or a
+   * non-directory is refused with NsmError UNSAFE, a missing one is NsmError NOT_FOUND.
+   */
+  openList(list: MonitorListName): OpenedDirectory {
+    return OpenedDirectory.open(this.listPath(list));
+  }
+
+  /** Owner of a list directory (falls back to the state directory): whom new files belong to. Links are not followed. */
   async owner(list: MonitorListName = 'sm'): Promise<Owner> {
     for (const path of [this.listPath(list), this.listPath('sm'), this.path]) {
       try {
-        const s = await stat(path);
-        return { uid: s.uid, gid: s.gid };
+        const s = path === this.path ? await stat(path) : await lstat(path);
+        if (s.isDirectory()) return { uid: s.uid, gid: s.gid };
       } catch {}
     }
     return { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
@@ -193,94 +203,135 @@ export class StatdDirectory {
   }
 
   /**
-   * Load a list as statd/sm-notify do: skip dot files (which covers temp files `.name.new`), non-regular files, names
-   * statd could not have written, and legacy temp files `name.new` whose `name` also exists (the 2024 nfs-utils
-   * leak: such a file was loaded as host `name.new`). Malformed lines are skipped and reported; a missing list
-   * directory is an empty list.
+   * Load a list as statd/sm-notify do: skip dot files (which covers temp files `.name.new`), non-regular files (links
+   * are not followed, FIFOs not opened), names statd could not have written, files over MAX_RECORD_FILE_BYTES, and
+   * legacy temp files `name.new` whose `name` also exists (the 2024 nfs-utils leak: such a file was loaded as host
+   * `name.new`). Malformed lines are skipped and reported, one entry per file; a missing list directory is an empty
+   * list; a list that is a link is refused (NsmError UNSAFE).
    */
   async scanList(list: MonitorListName): Promise<MonitorListScan> {
     await this.check();
-    const dir = this.listPath(list);
-    let entries: Dirent[];
+    let dir: OpenedDirectory;
     try {
-      entries = await readdir(dir, { withFileTypes: true });
+      dir = this.openList(list);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], skipped: [] };
-      throw ioError('cannot read', dir, error);
+      if (error instanceof NsmError && error.code === 'NOT_FOUND') return { records: [], skipped: [] };
+      throw ioError('cannot read', this.listPath(list), error);
     }
-    const names = new Set(entries.map((e) => e.name));
-    const skipped: SkippedEntry[] = [];
-    const files: string[] = [];
-    for (const entry of entries) {
-      const name = entry.name;
-      if (name.startsWith('.')) {
-        skipped.push({ list, file: name, reason: name.endsWith('.new') ? 'temp-file' : 'dot-file' });
-      } else if (!entry.isFile()) {
-        skipped.push({ list, file: name, reason: 'not-regular' });
-      } else if (name.endsWith('.new') && names.has(name.slice(0, -4))) {
-        skipped.push({ list, file: name, reason: 'temp-file' });
-      } else {
-        try {
-          checkRecordName(name);
-          files.push(name);
-        } catch (error) {
-          skipped.push({ list, file: name, reason: 'bad-name', detail: (error as Error).message });
-        }
-      }
-    }
-    files.sort();
-    // Synchronous reads: on a busy directory (10,000 records) a loop of synchronous reads is several times faster than
-    // 10,000 thread-pool round trips, and this runs before any network work starts.
-    const records: MonitorRecord[] = [];
-    const reader = new SmallFileReader();
-    for (const file of files) {
-      let text: string;
+    try {
+      let entries: Dirent[];
       try {
-        text = reader.read(`${dir}/${file}`);
+        entries = readdirSync(dir.self(), { withFileTypes: true });
       } catch (error) {
-        // Gone between readdir and open (statd unmonitored it): not a host any more.
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-          skipped.push({ list, file, reason: 'unreadable', detail: (error as Error).message });
-        }
-        continue;
+        throw ioError('cannot read', dir.path, error);
       }
-      for (const r of this.parseFile(list, file, text, skipped)) records.push(r);
+      const names = new Set(entries.map((e) => e.name));
+      const skipped: SkippedEntry[] = [];
+      const files: string[] = [];
+      for (const entry of entries) {
+        const name = entry.name;
+        if (name.startsWith('.')) {
+          skipped.push({ list, file: name, reason: name.endsWith('.new') ? 'temp-file' : 'dot-file' });
+        } else if (!entry.isFile()) {
+          skipped.push({ list, file: name, reason: 'not-regular', detail: `${direntKind(entry)}: not followed` });
+        } else if (name.endsWith('.new') && names.has(name.slice(0, -4))) {
+          skipped.push({ list, file: name, reason: 'temp-file' });
+        } else {
+          try {
+            checkRecordName(name);
+            files.push(name);
+          } catch (error) {
+            skipped.push({ list, file: name, reason: 'bad-name', detail: (error as Error).message });
+          }
+        }
+      }
+      files.sort();
+      // Synchronous reads: on a busy directory (10,000 records) a loop of synchronous reads is several times faster
+      // than 10,000 thread-pool round trips, and this runs before any network work starts.
+      const records: MonitorRecord[] = [];
+      const reader = new SmallFileReader();
+      for (const file of files) {
+        let text: string;
+        try {
+          text = reader.read(dir.at(file), dir.shown(file));
+        } catch (error) {
+          if (error instanceof UnsafeFileError) {
+            skipped.push({ list, file, reason: error.reason, detail: error.message });
+          } else if (errnoOf(error) !== 'ENOENT') {
+            // ENOENT: gone between readdir and open (statd unmonitored it): not a host any more.
+            skipped.push({ list, file, reason: 'unreadable', detail: (error as Error).message });
+          }
+          continue;
+        }
+        this.parseFile(list, file, text, records, skipped);
+      }
+      return { records, skipped };
+    } finally {
+      dir.close();
     }
-    return { records, skipped };
   }
 
-  private parseFile(list: MonitorListName, file: string, text: string, skipped: SkippedEntry[]): MonitorRecord[] {
-    const records: MonitorRecord[] = [];
-    const lines = text.split('\n');
-    if (lines[lines.length - 1] === '') lines.pop();
-    lines.forEach((raw, i) => {
+  /** Parse a record file's lines into `records`; malformed lines become one skipped entry for the file. */
+  private parseFile(
+    list: MonitorListName,
+    file: string,
+    text: string,
+    records: MonitorRecord[],
+    skipped: SkippedEntry[],
+  ): void {
+    let bad = 0;
+    let first: { lineNumber: number; detail: string } | undefined;
+    splitLines(text).forEach((raw, i) => {
       // Names are bytes on disk; latin1 keeps every byte, we turn valid UTF-8 back into text.
       const line = Buffer.from(raw, 'latin1').toString('utf8');
       try {
         records.push(parseRecordLine(line.includes('\ufffd') ? raw : line, file));
       } catch (error) {
-        skipped.push({ list, file, reason: 'malformed-line', lineNumber: i + 1, detail: (error as Error).message });
+        bad++;
+        first ??= { lineNumber: i + 1, detail: (error as Error).message };
       }
     });
-    return records;
+    if (first !== undefined) {
+      skipped.push({
+        list,
+        file,
+        reason: 'malformed-line',
+        lineNumber: first.lineNumber,
+        count: bad,
+        detail: first.detail,
+      });
+    }
   }
 
-  /** The raw lines of one record file (undefined when the file does not exist). */
-  private async readLines(list: MonitorListName, host: string): Promise<string[] | undefined> {
-    const path = join(this.listPath(list), host);
+  /** One record file, read safely (undefined when it does not exist). Not a regular file or too large: BAD_RECORD. */
+  private readRecordFile(dir: OpenedDirectory, host: string, reader = new SmallFileReader()): RecordFile | undefined {
     let text: string;
     try {
-      const s = await lstat(path);
-      if (!s.isFile()) throw new NsmError('BAD_RECORD', `${path} is not a regular file`, { subject: path });
-      text = await readFile(path, 'utf8');
+      text = reader.read(dir.at(host), dir.shown(host));
     } catch (error) {
-      if (error instanceof NsmError) throw error;
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw ioError('cannot read', path, error);
+      if (error instanceof UnsafeFileError) {
+        throw new NsmError('BAD_RECORD', error.message, { subject: dir.shown(host) });
+      }
+      if (errnoOf(error) === 'ENOENT') return undefined;
+      throw ioError('cannot read', dir.shown(host), error);
     }
-    const lines = text.split('\n');
-    if (lines[lines.length - 1] === '') lines.pop();
-    return lines;
+    const s = reader.lastStats!;
+    return { lines: splitLines(text), owner: { uid: s.uid, gid: s.gid }, mode: s.mode & 0o7777 };
+  }
+
+  /** Run `work` with a list directory opened (see openList); errors name the list. */
+  private async inList<T>(list: MonitorListName, work: (dir: OpenedDirectory) => Promise<T>): Promise<T> {
+    let dir: OpenedDirectory;
+    try {
+      dir = this.openList(list);
+    } catch (error) {
+      throw ioError('cannot open', this.listPath(list), error);
+    }
+    try {
+      return await work(dir);
+    } finally {
+      dir.close();
+    }
   }
 
   /**
@@ -300,24 +351,25 @@ export class StatdDirectory {
       callerAddress: record.callerAddress ?? '127.0.0.1',
     };
     const line = formatRecordLine(fields);
-    const dir = this.listPath(list);
-    const existing = await this.readLines(list, host);
-    const owner = await this.owner(list);
-    if (existing === undefined) {
-      await writeFileAtomic(dir, host, line, NEW_RECORD_MODE, owner);
+    return this.inList(list, async (dir) => {
+      const existing = this.readRecordFile(dir, host);
+      const write = { syncDirectory: true, onWarning: this.onWarning };
+      if (existing === undefined) {
+        await writeFileAtomicIn(dir, host, line, { ...write, mode: NEW_RECORD_MODE, owner: dir.owner });
+        return true;
+      }
+      for (const old of existing.lines) {
+        try {
+          if (sameMonitor(parseRecordLine(old, host), fields)) return false;
+        } catch {}
+      }
+      await writeFileAtomicIn(dir, host, `${existing.lines.map((l) => `${l}\n`).join('')}${line}`, {
+        ...write,
+        mode: existing.mode,
+        owner: existing.owner,
+      });
       return true;
-    }
-    for (const old of existing) {
-      try {
-        if (sameMonitor(parseRecordLine(old, host), fields)) return false;
-      } catch {}
-    }
-    const s = await stat(join(dir, host));
-    await writeFileAtomic(dir, host, `${existing.map((l) => `${l}\n`).join('')}${line}`, s.mode & 0o7777, {
-      uid: s.uid,
-      gid: s.gid,
     });
-    return true;
   }
 
   /**
@@ -333,158 +385,203 @@ export class StatdDirectory {
     options: { syncDirectory?: boolean } = {},
   ): Promise<number> {
     checkRecordName(host);
-    const dir = this.listPath(list);
-    const path = join(dir, host);
-    const lines = await this.readLines(list, host);
-    if (lines === undefined) return 0;
-    const keep: string[] = [];
-    let removed = 0;
-    for (const line of lines) {
-      let record: MonitorRecord | undefined;
-      try {
-        record = parseRecordLine(line, host);
-      } catch {}
-      // Unparseable lines are kept on a selective removal (never destroy what we cannot read).
-      if (record !== undefined && (match === undefined || match(record))) removed++;
-      else if (match !== undefined) keep.push(line);
-      else removed++;
-    }
-    const sync = options.syncDirectory !== false;
-    if (keep.length === 0) {
-      try {
-        await unlink(path);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError('cannot remove', path, error);
+    return this.inList(list, async (dir) => {
+      const file = this.readRecordFile(dir, host);
+      if (file === undefined) return 0;
+      const keep: string[] = [];
+      let removed = 0;
+      for (const line of file.lines) {
+        let record: MonitorRecord | undefined;
+        try {
+          record = parseRecordLine(line, host);
+        } catch {}
+        // Unparseable lines are kept on a selective removal (never destroy what we cannot read).
+        if (record !== undefined && (match === undefined || match(record))) removed++;
+        else if (match !== undefined) keep.push(line);
+        else removed++;
       }
-      if (sync) await syncDirectory(dir);
-    } else if (removed > 0) {
-      const s = await stat(path);
-      await writeFileAtomic(
-        dir,
-        host,
-        keep.map((l) => `${l}\n`).join(''),
-        REWRITE_MODE,
-        { uid: s.uid, gid: s.gid },
-        sync,
-      );
-    }
-    return removed;
+      const sync = options.syncDirectory !== false;
+      if (keep.length === 0) {
+        try {
+          unlinkSync(dir.at(host));
+        } catch (error) {
+          if (errnoOf(error) !== 'ENOENT') throw ioError('cannot remove', dir.shown(host), error);
+        }
+        if (sync) await dir.sync();
+      } else if (removed > 0) {
+        await writeFileAtomicIn(dir, host, keep.map((l) => `${l}\n`).join(''), {
+          mode: REWRITE_MODE,
+          owner: file.owner,
+          syncDirectory: sync,
+          onWarning: this.onWarning,
+        });
+      }
+      return removed;
+    });
   }
 
   /**
    * sm-notify's first step: move every record file from sm/ to sm.bak/ (rename, as nsm_retire_monitored_hosts).
    * Unlike sm-notify, a file that already exists in sm.bak/ (left from an earlier, unfinished notify) is merged with,
    * not overwritten: the union of lines is written to sm.bak/ first, then the sm/ file is unlinked, so a crash at any
-   * point leaves every line in sm/ or sm.bak/. Both directories are fsynced once at the end.
+   * point leaves every line in sm/ or sm.bak/. Both directories are fsynced once at the end. What is not moved (links,
+   * FIFOs, bad names, files that cannot be merged) stays in sm/ and is returned in `left`.
    */
-  async moveAllToNotifyList(): Promise<{ moved: number; merged: number }> {
-    const names = await this.listFiles('sm');
-    const bak = this.listPath('sm.bak');
+  async moveAllToNotifyList(): Promise<{ moved: number; merged: number; left: SkippedEntry[] }> {
     await this.ensureList('sm.bak');
-    const existing = new Set(readdirSync(bak));
-    let moved = 0;
-    let merged = 0;
-    // Synchronous renames, for the same reason as in scanList: this is a tight loop before any network work.
-    for (const name of names) {
-      const from = join(this.listPath('sm'), name);
-      const to = join(bak, name);
-      if (!existing.has(name)) {
-        try {
-          renameSync(from, to);
-          moved++;
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError('cannot move', from, error);
-        }
-        continue;
-      }
-      const old = (await this.readLines('sm.bak', name).catch(() => undefined)) ?? [];
-      const incoming = (await this.readLines('sm', name)) ?? [];
-      const union = [...old];
-      for (const line of incoming) if (!union.includes(line)) union.push(line);
-      const s = await stat(to).catch(() => undefined);
-      const owner = s === undefined ? await this.owner('sm.bak') : { uid: s.uid, gid: s.gid };
-      await writeFileAtomic(
-        bak,
-        name,
-        union.map((l) => `${l}\n`).join(''),
-        s === undefined ? NEW_RECORD_MODE : s.mode & 0o7777,
-        owner,
-      );
-      await unlink(from).catch(() => {});
-      merged++;
+    let sm: OpenedDirectory;
+    try {
+      sm = this.openList('sm');
+    } catch (error) {
+      if (error instanceof NsmError && error.code === 'NOT_FOUND') return { moved: 0, merged: 0, left: [] };
+      throw ioError('cannot open', this.listPath('sm'), error);
     }
-    await syncDirectory(bak);
-    await syncDirectory(this.listPath('sm')).catch(() => {});
-    return { moved, merged };
+    let bak: OpenedDirectory | undefined;
+    try {
+      bak = this.openList('sm.bak');
+      const { names, left } = this.listFiles(sm, 'sm');
+      const existing = new Set(readdirSync(bak.self()));
+      let moved = 0;
+      let merged = 0;
+      const reader = new SmallFileReader();
+      // Synchronous renames, for the same reason as in scanList: this is a tight loop before any network work.
+      for (const name of names) {
+        if (!existing.has(name)) {
+          try {
+            renameSync(sm.at(name), bak.at(name));
+            moved++;
+          } catch (error) {
+            if (errnoOf(error) !== 'ENOENT') throw ioError('cannot move', sm.shown(name), error);
+          }
+          continue;
+        }
+        let incoming: RecordFile | undefined;
+        let old: RecordFile | undefined;
+        try {
+          incoming = this.readRecordFile(sm, name, reader);
+          old = this.readRecordFile(bak, name, reader);
+        } catch (error) {
+          // One of the two is not a record file we may read: leave the sm/ one where it is, and say so.
+          left.push({ list: 'sm', file: name, reason: 'not-regular', detail: (error as Error).message });
+          continue;
+        }
+        if (incoming === undefined) continue;
+        const union = old?.lines ?? [];
+        const seen = new Set(union);
+        for (const line of incoming.lines) {
+          if (!seen.has(line)) {
+            seen.add(line);
+            union.push(line);
+          }
+        }
+        await writeFileAtomicIn(bak, name, union.map((l) => `${l}\n`).join(''), {
+          mode: old?.mode ?? NEW_RECORD_MODE,
+          owner: old?.owner ?? bak.owner,
+          onWarning: this.onWarning,
+        });
+        try {
+          unlinkSync(sm.at(name));
+        } catch {}
+        merged++;
+      }
+      await bak.sync();
+      await sm.sync().catch(() => {});
+      return { moved, merged, left };
+    } finally {
+      sm.close();
+      bak?.close();
+    }
   }
 
   /**
    * Remove a whole record file that is known to hold only lines that were dealt with (no malformed lines, nobody
    * else writes sm.bak/ while we hold the lock). One unlink, no read: the notifier's fast path. Synchronous: measured
    * here, a thread-pool unlink costs the event loop as much as the system call itself, plus a promise and a thread
-   * hop (notify of 1,000 hosts: 30 ms slower). No directory fsync (see removeRecord).
+   * hop (notify of 1,000 hosts: 30 ms slower). No directory fsync (see removeRecord). Pass the opened list (openList)
+   * when removing many.
    */
-  removeFileNow(list: MonitorListName, host: string): void {
+  removeFileNow(list: MonitorListName, host: string, opened?: OpenedDirectory): void {
     checkRecordName(host);
+    const dir = opened ?? this.openList(list);
     try {
-      unlinkSync(`${this.listPath(list)}/${host}`);
+      unlinkSync(dir.at(host));
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError('cannot remove', host, error);
+      if (errnoOf(error) !== 'ENOENT') throw ioError('cannot remove', dir.shown(host), error);
+    } finally {
+      if (opened === undefined) dir.close();
     }
   }
 
-  /** Names in a list that statd would load (see scanList), without reading them. */
-  private async listFiles(list: MonitorListName): Promise<string[]> {
+  /** Names in an opened list that statd would load (see scanList), without reading them; and what it would not. */
+  private listFiles(dir: OpenedDirectory, list: MonitorListName): { names: string[]; left: SkippedEntry[] } {
     let entries: Dirent[];
     try {
-      entries = await readdir(this.listPath(list), { withFileTypes: true });
+      entries = readdirSync(dir.self(), { withFileTypes: true });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw ioError('cannot read', this.listPath(list), error);
+      throw ioError('cannot read', dir.path, error);
     }
-    const names = new Set(entries.map((e) => e.name));
-    return entries
-      .filter((e) => !e.name.startsWith('.') && e.isFile())
-      .filter((e) => !(e.name.endsWith('.new') && names.has(e.name.slice(0, -4))))
-      .filter((e) => {
-        try {
-          checkRecordName(e.name);
-          return true;
-        } catch {
-          return false;
-        }
-      })
-      .map((e) => e.name)
-      .sort();
+    const all = new Set(entries.map((e) => e.name));
+    const names: string[] = [];
+    const left: SkippedEntry[] = [];
+    for (const e of entries) {
+      if (e.name.startsWith('.')) continue;
+      if (!e.isFile()) {
+        left.push({ list, file: e.name, reason: 'not-regular', detail: `${direntKind(e)}: not followed` });
+        continue;
+      }
+      if (e.name.endsWith('.new') && all.has(e.name.slice(0, -4))) continue;
+      try {
+        checkRecordName(e.name);
+        names.push(e.name);
+      } catch (error) {
+        left.push({ list, file: e.name, reason: 'bad-name', detail: (error as Error).message });
+      }
+    }
+    return { names: names.sort(), left };
   }
 
-  /** Create a list directory if missing (0755, owned like sm/). */
+  /** Create a list directory if missing (0755, owned like sm/; chown through the descriptor, never by path). */
   private async ensureList(list: MonitorListName): Promise<void> {
     const path = this.listPath(list);
     try {
       await mkdir(path, { mode: 0o755 });
-      const owner = await this.owner('sm');
-      if (isRoot()) await chown(path, owner.uid, owner.gid);
-      await syncDirectory(this.path);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError('cannot create', path, error);
+      if (errnoOf(error) === 'EEXIST') return;
+      throw ioError('cannot create', path, error);
     }
+    const owner = await this.owner('sm');
+    const dir = this.openList(list);
+    try {
+      if (process.getuid?.() === 0) fchownSync(dir.fd, owner.uid, owner.gid);
+    } finally {
+      dir.close();
+    }
+    await syncDirectory(this.path);
   }
 
   /** fsync a list directory (after a batch of removals made with `syncDirectory: false`). */
   async syncList(list: MonitorListName): Promise<void> {
-    await syncDirectory(this.listPath(list));
+    await this.inList(list, (dir) => dir.sync());
   }
 
   // ---- state
 
-  /** The raw state number, or undefined when `state` is missing or not exactly 4 bytes. Native byte order. */
+  /**
+   * The raw state number, or undefined when `state` is missing or not exactly 4 bytes. Native byte order. A `state`
+   * that is a link, FIFO or anything but a regular file is refused with NsmError UNSAFE (never read through).
+   */
   async readState(): Promise<number | undefined> {
     let bytes: Buffer;
     try {
-      bytes = await readFile(this.statePath);
+      bytes = new SmallFileReader(64).readBytes(this.statePath);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      if (error instanceof UnsafeFileError) {
+        if (error.reason === 'too-large') return undefined;
+        throw new NsmError('UNSAFE', `${error.message}; refusing it (remove it: the state is then rewritten)`, {
+          subject: this.statePath,
+        });
+      }
+      if (errnoOf(error) === 'ENOENT') return undefined;
       throw ioError('cannot read', this.statePath, error);
     }
     if (bytes.length !== 4) return undefined;
@@ -523,7 +620,13 @@ export class StatdDirectory {
     const bytes = Buffer.alloc(4);
     if (LITTLE_ENDIAN) bytes.writeInt32LE(state);
     else bytes.writeInt32BE(state);
-    await writeFileAtomic(this.path, 'state', bytes, STATE_MODE, await this.owner('sm'));
+    const owner = await this.owner('sm');
+    const dir = OpenedDirectory.open(this.path, true);
+    try {
+      await writeFileAtomicIn(dir, 'state', bytes, { mode: STATE_MODE, owner, onWarning: this.onWarning });
+    } finally {
+      dir.close();
+    }
   }
 
   // ---- locking

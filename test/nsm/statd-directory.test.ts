@@ -114,8 +114,8 @@ t.test('scanList skips what statd skips and reports malformed lines', async (t) 
     alink: 'not-regular',
     'bad name': 'bad-name',
     'mixed#2': 'malformed-line',
-    'mixed#3': 'malformed-line',
   });
+  t.equal(scan.skipped.find((s) => s.file === 'mixed')?.count, 2, 'one entry for the file, counting both bad lines');
   t.same(await new StatdDirectory(join(sd.path, 'nope')).readMonitorList('sm').catch((e) => e.code), 'NO_DIRECTORY');
   const empty = new StatdDirectory(mkdtempSync(join(tmpdir(), 'nfsprobe-sd-')));
   t.same(await empty.readMonitorList('sm.bak'), [], 'a missing list is empty');

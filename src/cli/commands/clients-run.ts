@@ -1,6 +1,6 @@
 // The body of `nfsprobe clients` (see clients.ts for its flags): list the statd directory's clients and probe them.
 import { type ClientReport, probeClients } from '../../nsm/client-probe.js';
-import { StatdDirectory } from '../../nsm/statd-directory.js';
+import { CLIENT_SKIP_REASONS, describeSkipped, StatdDirectory } from '../../nsm/statd-directory.js';
 import { EXIT_OK, EXIT_PROBLEM, UsageError } from '../errors.js';
 import { type Output, paint, printJson, table } from '../output.js';
 import { parseCount } from '../parse.js';
@@ -17,6 +17,9 @@ export interface ClientsFlags {
 }
 
 export async function clientsCommand(output: Output, flags: ClientsFlags): Promise<number> {
+  if (flags.stateDir !== undefined && flags.stateDir.trim() === '') {
+    throw new UsageError('--state-dir is empty: name the statd directory');
+  }
   const located = StatdDirectory.locate({
     ...(flags.stateDir === undefined ? {} : { directory: flags.stateDir }),
     nfsConfPath: flags.nfsConf ?? '/etc/nfs.conf',
@@ -25,6 +28,11 @@ export async function clientsCommand(output: Output, flags: ClientsFlags): Promi
   await directory.check().catch((error: Error) => {
     throw new UsageError(error.message);
   });
+  // Record files that cannot be loaded are clients a takeover would not notify: list them with the reason.
+  const skipped = [];
+  for (const list of ['sm', 'sm.bak'] as const) {
+    for (const s of (await directory.scanList(list)).skipped) if (CLIENT_SKIP_REASONS.has(s.reason)) skipped.push(s);
+  }
   const concurrency =
     flags.concurrency === undefined ? undefined : parseCount(flags.concurrency, '--concurrency', 1, 65536);
   let bar: ReturnType<typeof progressBar> | undefined;
@@ -67,6 +75,13 @@ export async function clientsCommand(output: Output, flags: ClientsFlags): Promi
         myNames: c.myNames,
         ...(c.error === undefined ? {} : { error: c.error }),
       })),
+      skipped: skipped.map((s) => ({
+        list: s.list,
+        file: s.file,
+        reason: s.reason,
+        ...(s.lineNumber === undefined ? {} : { lineNumber: s.lineNumber, count: s.count ?? 1 }),
+        detail: describeSkipped(s),
+      })),
     });
   } else {
     const out = output.out;
@@ -95,6 +110,8 @@ export async function clientsCommand(output: Output, flags: ClientsFlags): Promi
         out.write(`${probed ? paint(out, c.status === 'up' ? 'green' : 'red', line) : line}\n`);
       });
     }
+    for (const s of skipped) out.write(`${paint(out, 'red', `not loaded: ${describeSkipped(s)}`)}\n`);
   }
+  if (skipped.length > 0) return EXIT_PROBLEM;
   return !probed || clients.every((c) => c.status === 'up') ? EXIT_OK : EXIT_PROBLEM;
 }

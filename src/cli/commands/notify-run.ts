@@ -39,6 +39,9 @@ export async function notifyCommand(output: Output, flags: NotifyFlags): Promise
   const conf = readNfsConf(flags.nfsConf ?? '/etc/nfs.conf');
   const smNotify = conf.get('sm-notify');
   const dirFlag = flags.P ?? flags.stateDir;
+  // An unset shell variable (-P "$DIR") must not fall back to the real /var/lib/nfs and run a real takeover there.
+  if (dirFlag !== undefined && dirFlag.trim() === '')
+    throw new UsageError('-P/--state-dir is empty: name the statd directory');
   if (flags.P !== undefined && flags.stateDir !== undefined && flags.P !== flags.stateDir) {
     throw new UsageError('-P and --state-dir name different directories');
   }
@@ -104,6 +107,9 @@ export async function notifyCommand(output: Output, flags: NotifyFlags): Promise
       retryDeadlineMs: retryMinutes * 60_000,
       ...(concurrency === undefined ? {} : { concurrency }),
       dryRun: flags.dryRun === true,
+      // Work in the directory as its owner (the statd user), as sm-notify does: what that user planted there cannot
+      // make a root notifier write, read or delete anything outside it.
+      dropPrivileges: true,
       alsoShortName: flags.shortName === true,
       liftGrace,
       signal: controller.signal,
@@ -114,7 +120,7 @@ export async function notifyCommand(output: Output, flags: NotifyFlags): Promise
       onWarning: (message) => output.err.write(`nfsprobe: warning: ${message}\n`),
     }).catch((error: unknown) => {
       const code = (error as { code?: string }).code;
-      if (code === 'NO_DIRECTORY' || code === 'BAD_STATE' || code === 'BAD_ADDRESS') {
+      if (code === 'NO_DIRECTORY' || code === 'BAD_STATE' || code === 'BAD_ADDRESS' || code === 'UNSAFE') {
         throw new UsageError((error as Error).message);
       }
       throw error;
@@ -171,7 +177,12 @@ function printReport(
     const color = STATUS_COLOR[h.status as keyof typeof STATUS_COLOR] ?? 'red';
     out.write(`${paint(out, color, lines[i + 1]!)}\n`);
   });
-  if (report.dryRun) return;
+  const bad = hosts.filter((h) => h.status === 'bad-record').length;
+  if (report.dryRun) {
+    if (bad > 0)
+      out.write(`${bad} record file${bad === 1 ? '' : 's'} cannot be read: those clients would not be notified\n`);
+    return;
+  }
   const failed = hosts.filter((h) => h.status !== 'notified').map((h) => h.name);
   out.write(
     `${report.notified} notified, ${report.failed} not notified${failed.length ? `: ${failed.join(', ')}` : ''}\n`,
