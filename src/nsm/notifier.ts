@@ -381,6 +381,8 @@ export async function notifyAll(options: NotifyOptions): Promise<NotifyReport> {
     const previousWarn = dir.onWarning;
     dir.onWarning ??= warn;
     try {
+      // A state file that is a link or a FIFO is refused (UNSAFE) before anything is moved.
+      await dir.readState();
       const moved = await dir.moveAllToNotifyList();
       phase('move');
       // Only the jobs stay in memory while notifying: the parsed records are dropped once grouped.
