@@ -351,20 +351,28 @@ export class NsmListener extends EventEmitter<NsmListenerEvents> {
           report.failed.push({ entry: asEntry(e), error: (error as Error).message });
         }
       }
-      for (const e of previous) {
-        const now = current.find(
-          (c) =>
-            c.version === e.version &&
-            c.netid === e.netid &&
-            !registration.ours.some((o) => o.address === c.address && o.netid === c.netid),
-        );
-        if (now !== undefined) continue; // re-registered meanwhile (a restarted statd): leave it
-        try {
-          if (await client.set({ ...e, ...(e.owner === '' ? {} : { owner: e.owner }) })) report.restored.push(e);
-          else report.failed.push({ entry: e, error: 'rpcbind refused the SET' });
-        } catch (error) {
-          report.failed.push({ entry: e, error: (error as Error).message });
-        }
+      const missing = previous.filter(
+        (e) =>
+          // Re-registered meanwhile (a restarted statd): leave it.
+          !current.some(
+            (c) =>
+              c.version === e.version &&
+              c.netid === e.netid &&
+              !registration.ours.some((o) => o.address === c.address && o.netid === c.netid),
+          ),
+      );
+      for (const owner of new Set(missing.map((e) => e.owner))) {
+        await asOwner(registration.host, owner, async (ownerClient) => {
+          for (const e of missing.filter((m) => m.owner === owner)) {
+            try {
+              const set = { ...e, ...(e.owner === '' ? {} : { owner: e.owner }) };
+              if (await (ownerClient ?? client).set(set)) report.restored.push(e);
+              else report.failed.push({ entry: e, error: 'rpcbind refused the SET' });
+            } catch (error) {
+              report.failed.push({ entry: e, error: (error as Error).message });
+            }
+          }
+        });
       }
     } finally {
       await client.close().catch(() => {});
@@ -390,6 +398,35 @@ function monitorKey(monName: string, id: MyId): string {
 
 function asEntry(e: { program: number; version: number; netid: string; address: string }): RpcbindEntry {
   return { ...e, protocol: e.netid.replace(/6$/, ''), port: 0, owner: '' };
+}
+
+/**
+ * rpcbind takes a registration's owner from the credentials of the Unix socket it came over (a numeric uid, or
+ * "superuser"), and lets only that owner or root UNSET it. rpc.statd registers as its own user and unregisters as
+ * it when it stops, so a registration we put back as root would outlive it. As root, put a numeric owner's entries
+ * back over a connection opened with that effective uid (the process runs with it for those few calls; the real
+ * uid stays 0, so seteuid(0) takes root back). Otherwise `body` gets no client and uses the shared one.
+ */
+async function asOwner(
+  host: string | undefined,
+  owner: string,
+  body: (client: RpcbindClient | undefined) => Promise<void>,
+): Promise<void> {
+  const local = host === undefined || host === '127.0.0.1' || host === 'localhost' || host === '::1';
+  const uid = /^\d+$/.test(owner) ? Number(owner) : undefined;
+  const euid = process.geteuid?.();
+  if (!local || uid === undefined || euid !== 0 || uid === 0 || !existsSync(RPCBIND_SOCKET)) {
+    await body(undefined);
+    return;
+  }
+  process.seteuid!(uid);
+  const client = new RpcbindClient({ host: 'localhost', path: RPCBIND_SOCKET, timeoutMs: 2000 });
+  try {
+    await body(client);
+  } finally {
+    process.seteuid!(0);
+    await client.close().catch(() => {});
+  }
 }
 
 /** rpcbind's Unix socket when local (rpcbind then knows we are root), else UDP from a reserved port as root. */
