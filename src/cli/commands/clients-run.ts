@@ -2,7 +2,7 @@
 import { type ClientReport, probeClients } from '../../nsm/client-probe.js';
 import { StatdDirectory } from '../../nsm/statd-directory.js';
 import { EXIT_OK, EXIT_PROBLEM, UsageError } from '../errors.js';
-import { type Output, paint, printJson, table } from '../output.js';
+import { type Output, paint, printable, printJson, table } from '../output.js';
 import { parseCount } from '../parse.js';
 import { progressBar } from '../progress.js';
 
@@ -76,16 +76,16 @@ export async function clientsCommand(output: Output, flags: ClientsFlags): Promi
       for (const c of clients) {
         rows.push([
           c.list,
-          c.name,
+          printable(c.name),
           ...(probed
             ? [
                 c.status,
-                c.address ?? '-',
+                printable(c.address ?? '-'),
                 c.statdPort === undefined ? '-' : String(c.statdPort),
                 c.rttMs === undefined ? '-' : `${c.rttMs.toFixed(2)}ms`,
               ]
             : []),
-          c.myNames.join(','),
+          printable(c.myNames.join(',')),
         ]);
       }
       const lines = table(rows).split('\n');
