@@ -51,6 +51,25 @@ export function table(rows: readonly (readonly string[])[]): string {
     .join('\n');
 }
 
+// C0 controls, DEL, C1 controls, and the Unicode line/paragraph separators and bidirectional overrides/isolates
+// (which reorder what a terminal shows), plus the backslash itself so that an escape in the output is unambiguous.
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\\]/g;
+const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\\': '\\\\' };
+
+/**
+ * A peer-controlled string made safe for human-text output: control characters are shown as escapes (`\n`, `\r`,
+ * `\t`, `\x1b`, `\x7f`, `\u009b`, `\u202e`) and a backslash as `\\`, so a name can neither forge a log line nor
+ * send ANSI/OSC sequences to a terminal. JSON output needs none of this (JSON.stringify escapes C0 already).
+ */
+export function printable(text: string): string {
+  return text.replace(UNPRINTABLE, (c) => {
+    const named = NAMED[c];
+    if (named !== undefined) return named;
+    const code = c.charCodeAt(0);
+    return code < 0x80 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
 export function toHex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }

@@ -9,6 +9,7 @@ export type NsmErrorCode =
   | 'LOCKED' // another notifier holds the state directory's lock
   | 'LOCK_FAILED' // the lock could not be taken for another reason (no flock(1), I/O error)
   | 'STAT_FAIL' // a statd answered stat_fail
+  | 'REGISTERED' // program 100024 is already registered with rpcbind (a running statd) and replacing was not asked
   | 'BAD_REPLY' // a reply body that does not decode as the procedure's result
   | 'NO_DIRECTORY' // the state directory (or its sm/ list) does not exist
   | 'UNSAFE' // sm/, sm.bak/ or state is a symbolic link or not what it claims to be: refused, nothing changed

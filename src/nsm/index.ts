@@ -4,11 +4,17 @@ export { type ClientReport, type ClientStatus, type ProbeClientsOptions, probeCl
 export { forEachLimit, Semaphore } from './concurrency.js';
 export { NsmError, type NsmErrorCode } from './errors.js';
 export {
+  DEFAULT_MAX_MONITORS,
+  describeRegistrations,
   isLoopback,
+  type MonitorCallers,
+  monitorRefusal,
   NsmListener,
   type NsmListenerOptions,
   type NsmMonitorEvent,
   type NsmNotifyEvent,
+  type NsmRegisterOptions,
+  type NsmUnregisterReport,
 } from './listener.js';
 export { type Located, type LocateOptions, locateStatdDirectory, parseNfsConf, readNfsConf } from './locate.js';
 export { type DirectoryLock, lockDirectory } from './lock.js';

@@ -136,10 +136,11 @@ if (await enterLab(t, import.meta.url, [])) {
     await client.notify({ monName: 'server-b', state: 5 });
     const r = await child;
     t.equal(r.code, 0, r.stderr);
-    const events = r.stdout
+    const [listening, ...events] = r.stdout
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l));
+    t.match(listening, { event: 'listening', address: '127.0.0.1', port });
     t.equal(events.length, 2);
     t.match(events[0], { event: 'SM_NOTIFY', monName: 'server-a', state: 3, from: /^127\.0\.0\.1:\d+$/ });
     t.match(events[1], { monName: 'server-b', state: 5 });

@@ -2,7 +2,7 @@
 import { type ClientReport, probeClients } from '../../nsm/client-probe.js';
 import { CLIENT_SKIP_REASONS, describeSkipped, StatdDirectory } from '../../nsm/statd-directory.js';
 import { EXIT_OK, EXIT_PROBLEM, UsageError } from '../errors.js';
-import { type Output, paint, printJson, table } from '../output.js';
+import { type Output, paint, printable, printJson, table } from '../output.js';
 import { parseCount } from '../parse.js';
 import { progressBar } from '../progress.js';
 
@@ -91,16 +91,16 @@ export async function clientsCommand(output: Output, flags: ClientsFlags): Promi
       for (const c of clients) {
         rows.push([
           c.list,
-          c.name,
+          printable(c.name),
           ...(probed
             ? [
                 c.status,
-                c.address ?? '-',
+                printable(c.address ?? '-'),
                 c.statdPort === undefined ? '-' : String(c.statdPort),
                 c.rttMs === undefined ? '-' : `${c.rttMs.toFixed(2)}ms`,
               ]
             : []),
-          c.myNames.join(','),
+          printable(c.myNames.join(',')),
         ]);
       }
       const lines = table(rows).split('\n');
@@ -110,7 +110,7 @@ export async function clientsCommand(output: Output, flags: ClientsFlags): Promi
         out.write(`${probed ? paint(out, c.status === 'up' ? 'green' : 'red', line) : line}\n`);
       });
     }
-    for (const s of skipped) out.write(`${paint(out, 'red', `not loaded: ${describeSkipped(s)}`)}\n`);
+    for (const s of skipped) out.write(`${paint(out, 'red', `not loaded: ${printable(describeSkipped(s))}`)}\n`);
   }
   if (skipped.length > 0) return EXIT_PROBLEM;
   return !probed || clients.every((c) => c.status === 'up') ? EXIT_OK : EXIT_PROBLEM;

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { type Comparison, compareSnapshots } from '../../probe/compare.js';
 import { parseSnapshot, type Snapshot, takeSnapshot } from '../../probe/snapshot.js';
 import { EXIT_OK, EXIT_PROBLEM, UsageError } from '../errors.js';
-import { type Output, paint, printJson, table } from '../output.js';
+import { type Output, paint, printable, printJson, table } from '../output.js';
 import { checkPath, connectOptions, type NfsFlags } from './nfs-options.js';
 
 export interface CompareFlags extends NfsFlags {
@@ -39,9 +39,9 @@ function print(output: Output, result: Comparison): void {
         ? paint(output.out, 'yellow', 'WARN')
         : paint(output.out, 'red', 'FAIL');
   output.out.write(`compare ${result.a} with ${result.b}\n`);
-  output.out.write(`${table(result.checks.map((c) => [mark(c.status), c.name, c.detail]))}\n`);
+  output.out.write(`${table(result.checks.map((c) => [mark(c.status), printable(c.name), printable(c.detail)]))}\n`);
   const problems = result.checks.filter((c) => c.status !== 'pass' && c.remedy !== '');
-  for (const c of problems) output.out.write(`\n${c.name}: ${c.remedy}\n`);
+  for (const c of problems) output.out.write(`\n${printable(c.name)}: ${printable(c.remedy)}\n`);
   const failed = result.checks.filter((c) => c.status === 'fail').length;
   const warned = result.checks.filter((c) => c.status === 'warn').length;
   output.out.write(`\n${result.checks.length} checks: ${failed} failed, ${warned} warnings\n`);

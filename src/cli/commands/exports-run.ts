@@ -1,7 +1,7 @@
 // The body of `nfsprobe exports HOST` (see exports.ts for its flags): MOUNT v3 EXPORT, printed as a list or JSON.
 import { connect } from '../../nfs/connect.js';
 import { EXIT_OK } from '../errors.js';
-import { type Output, printJson, table } from '../output.js';
+import { type Output, printable, printJson, table } from '../output.js';
 import { connectOptions, type NfsFlags } from './nfs-options.js';
 
 export async function exportsCommand(output: Output, hostText: string, flags: NfsFlags): Promise<number> {
@@ -14,7 +14,9 @@ export async function exportsCommand(output: Output, hostText: string, flags: Nf
     else {
       output.out.write(`Export list for ${host}:\n`);
       if (exports.length > 0) {
-        output.out.write(`${table(exports.map((e) => [e.path, e.groups.join(',') || '(everyone)']))}\n`);
+        output.out.write(
+          `${table(exports.map((e) => [printable(e.path), printable(e.groups.join(',')) || '(everyone)']))}\n`,
+        );
       }
     }
     return EXIT_OK;

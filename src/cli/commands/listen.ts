@@ -12,11 +12,32 @@ export function register(program: Command): void {
     .option('--port <port>', 'UDP/TCP port (default: any free port)')
     .option(
       '--register',
-      'register as status 100024 v1 with the local rpcbind (replaces the registration of a running statd until exit)',
+      'register as status 100024 v1 with the local rpcbind (refused if something, e.g. rpc.statd, is)',
     )
-    .option('--count <n>', 'exit after N notifications')
-    .option('--json', 'one JSON object per line per notification')
-    .addHelpText('after', '\nExit: 0 when stopped (Ctrl-C, SIGTERM or --count reached), 2 bad input.')
+    .option(
+      '--replace',
+      "with --register: take over an existing status registration (a running rpc.statd's) and restore it on exit",
+    )
+    .option('--count <n>', 'exit after N notifications (those matching --from, when given)')
+    .option('--from <address>', 'show only notifications from this address (or the addresses of this name)')
+    .option(
+      '--rate-limit <n>',
+      'print at most N notifications a second, then one line counting the rest (0 = no limit)',
+      '100',
+    )
+    .option('--max-monitors <n>', 'keep at most N SM_MON entries from local privileged callers (default 1024)')
+    .option('--json', 'one JSON object per line: first {"event":"listening",...}, then one per notification')
+    .addHelpText(
+      'after',
+      `
+Text lines escape control characters in names (\\n, \\x1b, \\u009b). Over --rate-limit, text prints
+"... K more notifications suppressed" and JSON {"event":"suppressed","count":K,"at":...} once a second.
+With --register --replace the replaced registration is restored on every exit (end, --count, SIGINT, SIGTERM,
+SIGHUP, stdout closed, error) but not after SIGKILL.
+
+Exit: 0 when stopped (Ctrl-C, SIGTERM, SIGHUP or --count reached), 1 stdout closed or an error,
+2 bad input or status already registered without --replace.`,
+    )
     .action(
       action(async (output, flags: ListenFlags) => (await import('./listen-run.js')).listenCommand(output, flags)),
     );

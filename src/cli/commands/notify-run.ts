@@ -4,7 +4,7 @@ import { readNfsConf } from '../../nsm/locate.js';
 import { type HostReport, notifyAll } from '../../nsm/notifier.js';
 import { StatdDirectory } from '../../nsm/statd-directory.js';
 import { EXIT_OK, EXIT_PROBLEM, UsageError } from '../errors.js';
-import { type Output, paint, printJson, table } from '../output.js';
+import { type Output, paint, printable, printJson, table } from '../output.js';
 import { parseCount } from '../parse.js';
 import { progressBar } from '../progress.js';
 
@@ -117,7 +117,7 @@ export async function notifyCommand(output: Output, flags: NotifyFlags): Promise
         bar = progressBar(output, 'notifying', total);
       },
       onHost: () => bar?.tick(),
-      onWarning: (message) => output.err.write(`nfsprobe: warning: ${message}\n`),
+      onWarning: (message) => output.err.write(`nfsprobe: warning: ${printable(message)}\n`),
     }).catch((error: unknown) => {
       const code = (error as { code?: string }).code;
       if (code === 'NO_DIRECTORY' || code === 'BAD_STATE' || code === 'BAD_ADDRESS' || code === 'UNSAFE') {
@@ -163,12 +163,12 @@ function printReport(
   for (const h of hosts) {
     rows.push([
       h.status,
-      h.name,
-      h.address ?? '-',
+      printable(h.name),
+      printable(h.address ?? '-'),
       h.port === undefined ? '-' : String(h.port),
       String(h.attempts),
       h.rttMs === undefined ? '-' : `${h.rttMs.toFixed(2)}ms`,
-      h.error ?? '',
+      printable(h.error ?? ''),
     ]);
   }
   const lines = table(rows).split('\n');
@@ -183,7 +183,7 @@ function printReport(
       out.write(`${bad} record file${bad === 1 ? '' : 's'} cannot be read: those clients would not be notified\n`);
     return;
   }
-  const failed = hosts.filter((h) => h.status !== 'notified').map((h) => h.name);
+  const failed = hosts.filter((h) => h.status !== 'notified').map((h) => printable(h.name));
   out.write(
     `${report.notified} notified, ${report.failed} not notified${failed.length ? `: ${failed.join(', ')}` : ''}\n`,
   );

@@ -1,7 +1,7 @@
 // The body of `nfsprobe rpcinfo HOST` (see rpcinfo.ts for its flags): one rpcbind DUMP, printed as a table or JSON.
 import { entryFromMapping, entryFromRpcb, PMAP_PORT, RpcbindClient, type RpcbindEntry } from '../../rpc/rpcbind.js';
 import { UsageError } from '../errors.js';
-import { type Output, paint, printJson, table } from '../output.js';
+import { type Output, paint, printable, printJson, table } from '../output.js';
 import { describeRpcError, hostPort, ProbeFailure, parseRpcHost, parseTransport, resolveRpcHost } from '../rpc.js';
 
 export interface RpcinfoFlags {
@@ -72,11 +72,12 @@ function formatDump(output: Output, where: string, dump: { version: 2 | 3 | 4; e
     const common = [
       String(e.program),
       String(e.version),
-      e.protocol,
+      printable(e.protocol),
       e.port === 0 ? '-' : String(e.port),
       e.name ?? '-',
     ];
-    return v2 ? common : [...common, e.netid, e.address || '-', e.owner || '-'];
+    // netid, address and owner are the registrant's strings: escaped.
+    return v2 ? common : [...common, printable(e.netid), printable(e.address) || '-', printable(e.owner) || '-'];
   });
   return `${title}\n${table([header, ...rows])}`;
 }
