@@ -49,7 +49,7 @@ export type RpcHandler = (args: XdrReader, call: RpcCallContext) => Promise<RpcR
 export interface RpcServerOptions {
   /**
    * Largest call accepted (TCP record or UDP datagram), default 1 MiB + 4 KiB. A program registered with its own
-   * `maxRecordSize` is held to that instead; calls to unregistered programs to the largest registered cap.
+   * `maxRecordSize` is held to that instead, and calls to unregistered programs to the largest registered cap.
    */
   maxRecordSize?: number;
   /** Most fragments per TCP record, default 4096. */
@@ -157,6 +157,7 @@ interface Connection {
  * An ONC RPC server. NULL (procedure 0) is built into every registered program/version. Unknown programs get
  * PROG_UNAVAIL, unknown versions PROG_MISMATCH with the real lowest/highest registered version, unknown procedures
  * PROC_UNAVAIL, rpcvers other than 2 RPC_MISMATCH, a malformed AUTH_SYS credential AUTH_ERROR(AUTH_BADCRED).
+ * Hostile peers are bounded by the caps in RpcServerOptions (every one has a default); `stats` shows what they hold.
  */
 export class RpcServer {
   private readonly counters: RpcServerCounters = {
