@@ -150,7 +150,7 @@ export class NsmListener extends EventEmitter<NsmListenerEvents> {
     this.state = options.state ?? 1;
     this.monitorCallers = options.monitorCallers ?? 'local-privileged';
     this.maxMonitors = options.maxMonitors ?? DEFAULT_MAX_MONITORS;
-    this.server = new RpcServer();
+    this.server = new RpcServer({ maxRecordSize: 8192 }); // SM_MON, the largest NSM call, is under 3 KB
     const statResult = (ok: boolean) => (w: XdrWriter) =>
       procedures[SM_STAT].result.encode(w, { resStat: ok ? STAT_SUCC : STAT_FAIL, state: this.state });
     const smStat = (w: XdrWriter) => procedures[SM_UNMON].result.encode(w, { state: this.state });

@@ -9,45 +9,83 @@ export const MAX_FRAGMENT_LENGTH = 0x7fffffff;
 
 export const DEFAULT_MAX_RECORD_SIZE = 1024 * 1024 + 4096;
 export const DEFAULT_MAX_FRAGMENTS = 4096;
+/**
+ * Bytes of a record's start handed to `maxRecordSizeFor`: an RPC call's xid, msg_type, rpcvers, prog and vers
+ * (RFC 5531 section 9), enough to pick the cap of the program being called.
+ */
+export const RECORD_HEAD_LENGTH = 20;
+/** Smallest buffer the decoder allocates for a partial record (it then grows 2x, never past the declared size). */
+const MIN_BUFFER = 256;
 
 export interface RecordDecoderOptions {
   /** Largest record (sum of fragment payloads) accepted; default 1 MiB + 4 KiB. */
   maxRecordSize?: number;
   /** Most fragments one record may have (empty fragments count too); default 4096. */
   maxFragments?: number;
+  /**
+   * A smaller cap for one record, chosen from its first RECORD_HEAD_LENGTH bytes (a view: read it, do not keep it),
+   * e.g. per RPC program. Called once per record as soon as those bytes are in; records shorter than that are only
+   * held to `maxRecordSize`. Values above `maxRecordSize` do not raise the cap.
+   */
+  maxRecordSizeFor?: (head: Uint8Array) => number;
 }
 
 /**
  * Reassembles records from stream chunks cut anywhere. This is the only place in the rpc layer that waits for more
- * bytes: `push` returns the records a chunk completed (possibly none). A record that fits one fragment inside one
- * chunk is returned as a view ALIASING that chunk (Node hands each socket read its own buffer); others are copied.
- * A header that breaks a cap throws RpcError RECORD_TOO_LARGE / TOO_MANY_FRAGMENTS before anything is buffered, and
- * the decoder then refuses further input: the stream is out of sync and must be closed.
+ * bytes: `push` returns the records a chunk completed (possibly none).
+ *
+ * Zero-copy, explicitly: a record that is one fragment wholly inside one chunk is returned as a view ALIASING that
+ * chunk. Every other record is a copy owned by the decoder's caller, and bytes held between pushes are always
+ * copied, so the caller may reuse its chunk buffer after `push` returns once it has finished with (or copied) the
+ * records it got. Fragments are merged into one buffer as they arrive: a partial record holds at most about twice
+ * the bytes received (`bufferedBytes`), whatever its fragment count.
+ *
+ * A header that breaks a cap is refused before anything is buffered (RpcError RECORD_TOO_LARGE /
+ * TOO_MANY_FRAGMENTS). The records completed before it in the same chunk are still returned, with the error in
+ * `error`; when there are none, `push` throws it. Either way the decoder then refuses further input (every later
+ * `push` throws): the stream is out of sync and must be closed.
  */
 export class RecordDecoder {
   readonly maxRecordSize: number;
   readonly maxFragments: number;
+  private readonly maxRecordSizeFor: ((head: Uint8Array) => number) | undefined;
   /** Partial fragment header: bytes collected so far (0..3 while waiting). */
   private readonly header = new Uint8Array(4);
   private headerFilled = 0;
   /** Bytes still to come in the current fragment; -1 while reading a header. */
   private fragmentRemaining = -1;
   private lastFragment = false;
-  private parts: Uint8Array[] = [];
-  /** parts[0..ownedParts) are our own copies; later ones may still be views of the current chunk. */
-  private ownedParts = 0;
+  /** The partial record: bytes [0, received) of `buffer` (undefined until a payload byte is held). */
+  private buffer: Uint8Array | undefined;
+  private received = 0;
+  /** Sum of the declared fragment lengths of the current record. */
   private recordLength = 0;
   private fragments = 0;
+  /** Cap of the current record: maxRecordSize, lowered by maxRecordSizeFor once the head is known. */
+  private limit: number;
+  private headChecked = false;
   private failed: RpcError | undefined;
 
   constructor(options: RecordDecoderOptions = {}) {
     this.maxRecordSize = options.maxRecordSize ?? DEFAULT_MAX_RECORD_SIZE;
     this.maxFragments = options.maxFragments ?? DEFAULT_MAX_FRAGMENTS;
+    this.maxRecordSizeFor = options.maxRecordSizeFor;
+    this.limit = this.maxRecordSize;
   }
 
   /** True when no partial record or header is buffered. */
   get idle(): boolean {
     return this.headerFilled === 0 && this.fragmentRemaining === -1 && this.fragments === 0;
+  }
+
+  /** Bytes held for the partial record (allocated buffer and partial header). */
+  get bufferedBytes(): number {
+    return (this.buffer?.length ?? 0) + this.headerFilled;
+  }
+
+  /** The cap error that ended this stream, if one did. */
+  get error(): RpcError | undefined {
+    return this.failed;
   }
 
   /** Feed a chunk; returns every record it completed, in order. */
@@ -56,7 +94,7 @@ export class RecordDecoder {
     const out: Uint8Array[] = [];
     let at = 0;
     const end = chunk.length;
-    for (;;) {
+    while (this.failed === undefined) {
       if (this.fragmentRemaining === 0) {
         // The fragment is complete (this also finishes empty fragments that arrive at the end of a chunk).
         if (this.lastFragment) out.push(this.takeRecord());
@@ -78,23 +116,24 @@ export class RecordDecoder {
           this.headerFilled = 0;
         }
         this.startFragment(word);
+        const length = this.fragmentRemaining;
+        if (this.failed === undefined && this.lastFragment && this.received === 0 && end - at >= length) {
+          // Whole record, one fragment, inside this chunk: hand out a view without copying.
+          const record = chunk.subarray(at, at + length);
+          if (length >= RECORD_HEAD_LENGTH && !this.checkHead(record)) break;
+          out.push(record);
+          at += length;
+          this.reset();
+        }
         continue;
       }
       const take = Math.min(this.fragmentRemaining, end - at);
-      const piece = chunk.subarray(at, at + take);
+      this.append(chunk, at, take);
       at += take;
       this.fragmentRemaining -= take;
-      if (this.fragmentRemaining === 0 && this.lastFragment && this.parts.length === 0) {
-        // Whole record in one piece of this chunk: hand out the view without copying.
-        out.push(piece);
-        this.reset();
-        continue;
-      }
-      this.parts.push(piece);
+      if (!this.headChecked && this.received >= RECORD_HEAD_LENGTH) this.checkHead(this.buffer!);
     }
-    // Pieces still held that are views of this chunk are copied, so the caller may reuse its buffer.
-    for (let i = this.ownedParts; i < this.parts.length; i++) this.parts[i] = this.parts[i]!.slice();
-    this.ownedParts = this.parts.length;
+    if (this.failed !== undefined && out.length === 0) throw this.failed;
     return out;
   }
 
@@ -103,50 +142,74 @@ export class RecordDecoder {
     this.lastFragment = word >= LAST_FRAGMENT;
     this.fragments++;
     if (this.fragments > this.maxFragments) {
-      throw this.fail(new RpcError('TOO_MANY_FRAGMENTS', `record has more than ${this.maxFragments} fragments`));
-    }
-    if (this.recordLength + length > this.maxRecordSize) {
-      throw this.fail(
-        new RpcError(
-          'RECORD_TOO_LARGE',
-          `record of at least ${this.recordLength + length} bytes exceeds the maximum ${this.maxRecordSize}`,
-        ),
-      );
+      this.fail(new RpcError('TOO_MANY_FRAGMENTS', `record has more than ${this.maxFragments} fragments`));
+      return;
     }
     this.recordLength += length;
     this.fragmentRemaining = length;
+    this.checkLength();
+  }
+
+  /** Apply maxRecordSizeFor to the record's head; false (and failed) when the declared length breaks the cap. */
+  private checkHead(record: Uint8Array): boolean {
+    this.headChecked = true;
+    if (this.maxRecordSizeFor !== undefined) {
+      const cap = this.maxRecordSizeFor(record.subarray(0, RECORD_HEAD_LENGTH));
+      if (cap < this.limit) this.limit = cap;
+    }
+    return this.checkLength();
+  }
+
+  private checkLength(): boolean {
+    if (this.recordLength <= this.limit) return true;
+    this.fail(
+      new RpcError(
+        'RECORD_TOO_LARGE',
+        `record of at least ${this.recordLength} bytes exceeds the maximum ${this.limit}`,
+      ),
+    );
+    return false;
+  }
+
+  /** Copy chunk[at, at + count) to the end of the partial record, growing its buffer 2x (never past the known size). */
+  private append(chunk: Uint8Array, at: number, count: number): void {
+    const needed = this.received + count;
+    let buffer = this.buffer;
+    if (buffer === undefined || buffer.length < needed) {
+      let size = Math.max(needed, Math.min(this.limit, Math.max(2 * (buffer?.length ?? 0), MIN_BUFFER)));
+      // Once the last fragment's header is in, the record's size is known.
+      if (this.lastFragment) size = Math.min(size, this.recordLength);
+      const grown = new Uint8Array(size);
+      if (buffer !== undefined) grown.set(buffer.subarray(0, this.received));
+      buffer = grown;
+      this.buffer = grown;
+    }
+    buffer.set(chunk.subarray(at, at + count), this.received);
+    this.received = needed;
   }
 
   private takeRecord(): Uint8Array {
-    const record = this.parts.length === 1 ? this.parts[0]! : concat(this.parts, this.recordLength);
+    const buffer = this.buffer;
+    const record = buffer === undefined ? new Uint8Array(0) : buffer.subarray(0, this.received);
     this.reset();
     return record;
   }
 
   private reset(): void {
-    this.parts = [];
-    this.ownedParts = 0;
+    this.buffer = undefined;
+    this.received = 0;
     this.recordLength = 0;
     this.fragments = 0;
     this.fragmentRemaining = -1;
     this.lastFragment = false;
+    this.limit = this.maxRecordSize;
+    this.headChecked = false;
   }
 
-  private fail(error: RpcError): RpcError {
+  private fail(error: RpcError): void {
     this.failed = error;
-    this.parts = [];
-    return error;
+    this.buffer = undefined;
   }
-}
-
-function concat(parts: readonly Uint8Array[], length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
 
 /**

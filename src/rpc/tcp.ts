@@ -86,42 +86,110 @@ export async function connectTcp(o: TcpConnectOptions): Promise<Socket> {
 }
 
 /**
- * A record-marked message stream over a socket: every complete record goes to `onRecord`; a framing error (cap
- * broken) destroys the socket. `onClose` runs once, with the error that ended the stream if there was one.
+ * A record-marked message stream over a socket: every complete record goes to `onRecord`, in order. A framing
+ * error (cap broken) destroys the socket after the records completed before it were delivered. `onClose` runs
+ * once, with the error that ended the stream if there was one.
+ *
+ * Flow control for servers: `pause()` stops both delivering records and reading the socket (records already
+ * decoded wait in a queue, at most one read's worth), `resume()` delivers them and reads on. `write` returns false
+ * when the socket's unsent bytes reached its writable high-water mark; it emits 'drain' later.
  */
 export class RecordStream {
   readonly socket: Socket;
   private readonly decoder: RecordDecoder;
   private closed = false;
+  private paused = false;
+  /** Decoded records not delivered yet (only while paused): queue[queueAt..]. */
+  private queue: Uint8Array[] = [];
+  private queueAt = 0;
+  private queued = 0;
 
   constructor(
     socket: Socket,
     options: RecordDecoderOptions,
-    onRecord: (record: Uint8Array) => void,
+    private readonly onRecord: (record: Uint8Array) => void,
     private readonly onClose: (error?: Error) => void,
   ) {
     this.socket = socket;
     this.decoder = new RecordDecoder(options);
-    socket.on('data', (chunk: Buffer) => {
-      let records: Uint8Array[];
-      try {
-        records = this.decoder.push(chunk);
-      } catch (error) {
-        this.destroy(error as Error);
-        return;
-      }
-      for (const record of records) {
-        if (this.closed) return;
-        onRecord(record);
-      }
-    });
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (error) => this.destroy(error));
     socket.on('close', () => this.destroy());
   }
 
-  /** Write an already framed record (record marks included). */
-  write(framed: Uint8Array): void {
-    if (!this.closed) this.socket.write(framed);
+  private onData(chunk: Buffer): void {
+    let records: Uint8Array[];
+    try {
+      records = this.decoder.push(chunk);
+    } catch (error) {
+      this.destroy(error as Error);
+      return;
+    }
+    if (this.decoder.error !== undefined) this.socket.pause(); // nothing after the broken header is read
+    if (this.queueAt === this.queue.length) {
+      this.queue = records;
+      this.queueAt = 0;
+    } else {
+      this.queue.push(...records);
+    }
+    for (const record of records) this.queued += record.length;
+    this.deliver();
+  }
+
+  private deliver(): void {
+    // Replies written while several records are delivered go out in one writev.
+    const batch = this.queue.length - this.queueAt > 1;
+    if (batch) this.socket.cork();
+    while (!this.paused && !this.closed && this.queueAt < this.queue.length) {
+      const record = this.queue[this.queueAt++]!;
+      this.queued -= record.length;
+      this.onRecord(record);
+    }
+    if (batch) this.socket.uncork();
+    if (this.queueAt === this.queue.length && this.queueAt > 0) {
+      this.queue = [];
+      this.queueAt = 0;
+    }
+    const error = this.decoder.error;
+    if (error !== undefined && this.queueAt === this.queue.length) this.destroy(error);
+  }
+
+  /** Stop delivering records and reading from the socket until `resume()`. */
+  pause(): void {
+    if (this.paused || this.closed) return;
+    this.paused = true;
+    this.socket.pause();
+  }
+
+  /** Deliver the records queued while paused, then read on. */
+  resume(): void {
+    if (!this.paused || this.closed) return;
+    this.paused = false;
+    this.deliver();
+    if (!this.paused && !this.closed && this.decoder.error === undefined) this.socket.resume();
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** Bytes the decoder holds for the partial record. */
+  get partialBytes(): number {
+    return this.decoder.bufferedBytes;
+  }
+
+  /** Bytes of decoded records waiting while paused. */
+  get queuedBytes(): number {
+    return this.queued;
+  }
+
+  /**
+   * Write an already framed record (record marks included). False when the socket's unsent bytes reached its
+   * writable high-water mark (the socket emits 'drain' once they are sent) or the stream is closed.
+   */
+  write(framed: Uint8Array): boolean {
+    if (this.closed) return false;
+    return this.socket.write(framed);
   }
 
   get isClosed(): boolean {
@@ -131,6 +199,9 @@ export class RecordStream {
   destroy(error?: Error): void {
     if (this.closed) return;
     this.closed = true;
+    this.queue = [];
+    this.queueAt = 0;
+    this.queued = 0;
     this.socket.destroy();
     this.onClose(error);
   }

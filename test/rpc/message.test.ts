@@ -10,8 +10,10 @@ import {
   decodeCall,
   decodeMessage,
   decodeReply,
+  encodeAuthSys,
   encodeCall,
   encodeReply,
+  encodeRpcGssCredential,
   RpcError,
   type RpcReplyInput,
 } from '../../src/rpc/index.js';
@@ -253,3 +255,42 @@ t.test('RpcError carries code, low/high, authStat', async (t) => {
   t.same([e.code, e.low, e.high, e.authStat], ['PROG_MISMATCH', 2, 4, undefined]);
   t.equal(new RpcError('SYSTEM_ERR').code, 'SYSTEM_ERR');
 });
+
+t.test(
+  'fuzz: decodeAuth on random bodies raises only XdrError or RpcError BAD_AUTH; bodies re-encode to the same',
+  async (t) => {
+    const word = fc.oneof(fc.constantFrom(0, 1, 3, 16, 17), fc.nat()).map((n) => {
+      const b = new Uint8Array(4);
+      new DataView(b.buffer).setUint32(0, n);
+      return b;
+    });
+    const body = fc.oneof(
+      fc.uint8Array({ maxLength: 64 }),
+      fc.array(fc.oneof(word, fc.uint8Array({ maxLength: 7 })), { maxLength: 24 }).map((p) => Buffer.concat(p)),
+    );
+    let decoded = 0;
+    fc.assert(
+      fc.property(fc.constantFrom(0, 1, 2, 6, 99), body, (flavor, bytes) => {
+        let auth: ReturnType<typeof decodeAuth>;
+        try {
+          auth = decodeAuth({ flavor, body: bytes });
+        } catch (error) {
+          if (error instanceof RpcError && error.code === 'BAD_AUTH') return;
+          if (!(error instanceof XdrError)) throw error;
+          return;
+        }
+        decoded++;
+        if (auth.kind !== 'AUTH_SYS' && auth.kind !== 'RPCSEC_GSS') {
+          t.equal(toHex(auth.body), toHex(bytes), `flavor ${flavor} passes through`);
+          return;
+        }
+        const w = new XdrWriter();
+        if (auth.kind === 'AUTH_SYS') encodeAuthSys(w, auth.sys);
+        else encodeRpcGssCredential(w, auth.gss);
+        t.same(decodeAuth({ flavor, body: w.finish() }), auth, `flavor ${flavor}`);
+      }),
+      { numRuns: 3000 },
+    );
+    t.ok(decoded > 100, `some inputs decoded (${decoded})`);
+  },
+);

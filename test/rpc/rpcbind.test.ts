@@ -1,4 +1,5 @@
 // rpcbind client against an in-process fake rpcbind built on RpcServer; universal addresses; DUMP caps and fallback.
+import fc from 'fast-check';
 import t, { type Test } from 'tap';
 import {
   decodeMapping,
@@ -12,9 +13,10 @@ import {
   RpcbindClient,
   type RpcHandler,
   RpcServer,
+  readChain,
   writeChain,
 } from '../../src/rpc/index.js';
-import type { XdrReader, XdrWriter } from '../../src/xdr/index.js';
+import { XdrError, XdrReader, XdrWriter } from '../../src/xdr/index.js';
 
 t.test('universal addresses, IPv4 and IPv6', async (t) => {
   t.same(parseUniversalAddress('127.0.0.1.0.111'), { address: '127.0.0.1', port: 111 });
@@ -227,3 +229,47 @@ t.test('DUMP chains are capped', async (t) => {
   t.teardown(() => roomy.close());
   t.equal((await roomy.dumpV2()).length, 53);
 });
+
+t.test(
+  'fuzz: random bytes into the rpcbind decoders raise only XdrError; decode(encode(decode(x))) equals decode(x)',
+  async (t) => {
+    const codecs = [
+      { name: 'mapping', decode: decodeMapping, encode: encodeMapping },
+      { name: 'rpcb', decode: decodeRpcb, encode: encodeRpcb },
+      {
+        name: 'rpcb chain',
+        decode: (r: XdrReader) => readChain(r, decodeRpcb, 4),
+        encode: (w: XdrWriter, list: Rpcb[]) => writeChain(w, list, encodeRpcb),
+      },
+    ] as const;
+    // bias towards plausible input: small lengths and chain flags
+    const word = fc.oneof(fc.constantFrom(0, 1, 2, 3, 8), fc.nat()).map((n) => {
+      const b = new Uint8Array(4);
+      new DataView(b.buffer).setUint32(0, n);
+      return b;
+    });
+    const bytes = fc.oneof(
+      fc.uint8Array({ maxLength: 80 }),
+      fc.array(fc.oneof(word, fc.uint8Array({ maxLength: 9 })), { maxLength: 24 }).map((p) => Buffer.concat(p)),
+    );
+    let decoded = 0;
+    fc.assert(
+      fc.property(fc.constantFrom(0, 1, 2), bytes, (which, input) => {
+        const codec = codecs[which]!;
+        let value: unknown;
+        try {
+          value = codec.decode(new XdrReader(input));
+        } catch (error) {
+          if (!(error instanceof XdrError)) throw error;
+          return;
+        }
+        decoded++;
+        const w = new XdrWriter();
+        (codec.encode as (w: XdrWriter, v: unknown) => void)(w, value);
+        t.same(codec.decode(new XdrReader(w.finish())), value, codec.name);
+      }),
+      { numRuns: 3000 },
+    );
+    t.ok(decoded > 100, `some inputs decoded (${decoded})`);
+  },
+);
