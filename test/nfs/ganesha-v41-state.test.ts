@@ -1,0 +1,233 @@
+// NFSv4.1 state against a real nfs-ganesha 4.3 (VFS): OPEN/WRITE/COMMIT/READ/LOCK/LOCKT/LOCKU/CLOSE/REMOVE on a
+// session, session loss and recovery, and then grace: with Graceless = false a new OPEN gets NFS4ERR_GRACE, and after
+// a restart on the same RecoveryRoot the old client reclaims its OPEN with CLAIM_PREVIOUS.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t, { type Test } from 'tap';
+import { connect } from '../../src/nfs/connect.js';
+import { NfsError } from '../../src/nfs/errors.js';
+import {
+  EXCHGID4_FLAG,
+  type Lock4Denied,
+  NFS_LOCK_TYPE4,
+  type Nfs4Client,
+  STABLE_HOW4,
+} from '../../src/nfs/nfs4/index.js';
+import { type Daemon, enterLab, run, startDaemon, startRpcbind, waitFor } from '../lab/namespace.js';
+
+async function rejectsWith(t: Test, promise: Promise<unknown>, code: string, what: string): Promise<NfsError> {
+  try {
+    await promise;
+  } catch (error) {
+    t.ok(error instanceof NfsError, `${what}: NfsError`);
+    t.equal((error as NfsError).code, code, `${what}: ${code}`);
+    return error as NfsError;
+  }
+  t.fail(`${what}: expected ${code}, got success`);
+  return new NfsError('NONE', -1, 'no error');
+}
+
+/** ganesha with our own NFSV4 block (the lab helper fixes Graceless = true). Stopped by PID in teardown. */
+async function ganesha(t: Test, exportDir: string, nfsv4: string): Promise<Daemon> {
+  const dir = mkdtempSync(join(tmpdir(), 'nfsprobe-ganesha-state-'));
+  const conf = join(dir, 'ganesha.conf');
+  writeFileSync(
+    conf,
+    `NFS_CORE_PARAM { Protocols = 4; Enable_RQUOTA = false; Enable_NLM = false; NFS_Port = 2049; }
+NFSV4 { ${nfsv4} }
+EXPORT {
+  Export_Id = 7; Path = ${exportDir}; Pseudo = ${exportDir}; Access_Type = RW;
+  Squash = No_Root_Squash; Protocols = 4; Transports = TCP; SecType = sys;
+  FSAL { Name = VFS; }
+}
+LOG { Default_Log_Level = EVENT; }
+`,
+  );
+  const log = join(dir, 'ganesha.log');
+  const daemon = startDaemon(t, 'ganesha.nfsd', [
+    '-F',
+    '-f',
+    conf,
+    '-L',
+    log,
+    '-p',
+    join(dir, 'pid'),
+    '-N',
+    'NIV_EVENT',
+  ]);
+  await waitFor(
+    () => {
+      try {
+        run('timeout', ['2', 'rpcinfo', '-t', '127.0.0.1', '-n', '2049', 'nfs', '4']);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    'ganesha to answer NFSv4',
+    20_000,
+  );
+  return Object.assign(daemon, { log: () => readFileSync(log, 'utf8') });
+}
+
+async function session(t: Test): Promise<Nfs4Client> {
+  const conn = connect('127.0.0.1', { nfsPort: 2049, timeoutMs: 5000 });
+  t.teardown(() => conn.close());
+  return conn.nfs4(1);
+}
+
+const text = (bytes: Uint8Array) => Buffer.from(bytes).toString('utf8');
+
+if (await enterLab(t, import.meta.url, ['rpcbind', 'ganesha.nfsd', 'rpcinfo'])) {
+  await startRpcbind(t);
+  const exportDir = join(mkdtempSync(join(tmpdir(), 'nfsprobe-v41-state-')), 'data');
+  run('mkdir', ['-p', exportDir]);
+  const recovery = mkdtempSync(join(tmpdir(), 'nfsprobe-v4recov-'));
+
+  t.test('graceless: open, write, commit, read, lock, close, remove', async (t) => {
+    const server = await ganesha(t, exportDir, 'Graceless = true;');
+    const a = await session(t);
+    const s = await a.createSession();
+    t.ok(s.exchangeId.serverOwner.majorId.length > 0, 'server_owner major id');
+    t.ok(s.exchangeId.serverScope.length > 0, 'server_scope');
+    t.ok((await a.leaseTime()) > 0, 'lease_time');
+    await a.reclaimComplete();
+    const dir = (await a.lookupPath(exportDir)).handle;
+
+    const opened = await a.openFile(dir, 'probe', { create: true });
+    t.equal(opened.stateid.other.length, 12);
+    t.ok(opened.fh.length > 0);
+
+    const first = new TextEncoder().encode('unstable record');
+    const w1 = await a.write(opened.fh, opened.stateid, 0, first, STABLE_HOW4.UNSTABLE4);
+    t.equal(w1.count, first.length);
+    const verifier = await a.commit(opened.fh);
+    t.same(Buffer.from(verifier), Buffer.from(w1.verifier), 'COMMIT verifier equals the WRITE verifier');
+
+    const second = new TextEncoder().encode('file-sync record');
+    const w2 = await a.write(opened.fh, opened.stateid, 4096, second, STABLE_HOW4.FILE_SYNC4);
+    t.equal(w2.committed, STABLE_HOW4.FILE_SYNC4);
+    t.same(Buffer.from(w2.verifier), Buffer.from(w1.verifier), 'same server instance, same verifier');
+
+    const back = await a.read(opened.fh, opened.stateid, 0, 8192);
+    t.equal(back.eof, true);
+    t.equal(back.data.length, 4096 + second.length);
+    t.equal(text(back.data.subarray(0, first.length)), 'unstable record');
+    t.equal(text(back.data.subarray(4096)), 'file-sync record');
+    t.equal(readFileSync(join(exportDir, 'probe')).subarray(4096).toString(), 'file-sync record', 'on disk too');
+
+    const lockStateid = await a.lock(opened.fh, { openStateid: opened.stateid, offset: 0, length: 100 });
+    t.equal(lockStateid.other.length, 12);
+
+    // A second client (its own lock owner) sees the holder and range.
+    const b = await session(t);
+    await b.createSession();
+    await b.reclaimComplete();
+    const bOpen = await b.openFile(dir, 'probe', {});
+    const denied = (await b.lockt(bOpen.fh, { offset: 50, length: 10 })) as Lock4Denied;
+    t.ok(denied, 'LOCKT from another owner is denied');
+    t.equal(denied.offset, 0n);
+    t.equal(denied.length, 100n);
+    t.equal(denied.locktype, NFS_LOCK_TYPE4.WRITE_LT);
+    t.equal(denied.owner.clientId, s.clientId, "the holder's client ID");
+    t.equal(text(denied.owner.owner).startsWith('nfsprobe-lock-'), true, "the holder's lock owner");
+    t.equal(await b.lockt(bOpen.fh, { offset: 100, length: 10 }), undefined, 'the range after it is free');
+    const lockError = await rejectsWith(
+      t,
+      b.lock(bOpen.fh, { openStateid: bOpen.stateid, offset: 0, length: 1 }),
+      'NFS4ERR_DENIED',
+      'LOCK by another owner',
+    );
+    t.equal((lockError.result as Lock4Denied | undefined)?.length, 100n, 'LOCK4denied rides on the NfsError');
+
+    await a.locku(opened.fh, lockStateid, { offset: 0, length: 100 });
+    t.equal(await b.lockt(bOpen.fh, { offset: 50, length: 10 }), undefined, 'free after LOCKU');
+    await b.close(bOpen.fh, bOpen.stateid);
+
+    t.same(await a.testStateid([opened.stateid]), [0], 'TEST_STATEID: the open stateid is valid');
+    await a.close(opened.fh, opened.stateid);
+    const cinfo = await a.remove(dir, 'probe');
+    t.not(cinfo.after, cinfo.before, 'REMOVE changed the directory');
+    await rejectsWith(
+      t,
+      a.build().putfh(opened.fh).getattr([1]).sendOk(),
+      'NFS4ERR_STALE',
+      'GETATTR of the removed file',
+    );
+
+    // Session loss. Another connection may not destroy it (RFC 8881 section 18.37.3: the connection must be bound to
+    // the session), so A destroys its own session as the last operation of a SEQUENCE compound and keeps using it.
+    const other = await session(t);
+    await rejectsWith(
+      t,
+      other.build().destroySession(a.currentSession!.sessionId).sendOk(),
+      'NFS4ERR_CONN_NOT_BOUND_TO_SESSION',
+      'DESTROY_SESSION from another connection',
+    );
+    await a.build().destroySession(a.currentSession!.sessionId).sendOk();
+    await rejectsWith(t, a.leaseTime(), 'NFS4ERR_BADSESSION', 'a compound on a destroyed session');
+    const recovered = await a.recoverSession();
+    t.equal(recovered.newClient, false, 'the client ID survived: no reclaim needed');
+    t.equal(recovered.session.clientId, s.clientId);
+    t.ok((await a.leaseTime()) > 0, 'the new session works');
+    await a.destroySession();
+    await b.destroySession();
+    await server.stop();
+  });
+
+  t.test('grace: NFS4ERR_GRACE for a new OPEN, CLAIM_PREVIOUS reclaim after a restart', async (t) => {
+    const nfsv4 = `Graceless = false; Grace_Period = 5; Lease_Lifetime = 5;
+      RecoveryBackend = fs; RecoveryRoot = ${recovery};`;
+    let server = await ganesha(t, exportDir, nfsv4);
+    writeFileSync(join(exportDir, 'held'), 'held');
+    const a = await session(t);
+    await a.createSession(undefined, { slots: 2 });
+    await a.reclaimComplete();
+    const dir = (await a.lookupPath(exportDir)).handle;
+    // ganesha 4.3 lifts grace at once when its recovery database lists no client that could reclaim (an empty
+    // RecoveryRoot here): a first start has no grace period, and this OPEN succeeds.
+    const held = await a.openFile(dir, 'held');
+
+    // Restart on the same RecoveryRoot: the old client's OPEN may be reclaimed.
+    await server.stop();
+    server = await ganesha(t, exportDir, nfsv4);
+    await rejectsWith(t, a.leaseTime(), 'NFS4ERR_BADSESSION', 'the old session after a restart');
+    const recovered = await a.recoverSession();
+    t.equal(recovered.newClient, true, 'a new client record: reclaim needed');
+    t.equal(recovered.session.exchangeId.flags & EXCHGID4_FLAG.CONFIRMED_R, 0);
+
+    const c = await session(t);
+    await c.createSession();
+    await c.reclaimComplete();
+    await rejectsWith(t, c.openFile(dir, 'held'), 'NFS4ERR_GRACE', 'a new client OPEN during grace');
+    await rejectsWith(
+      t,
+      c.openFile(held.fh, '', { claim: 'previous' }),
+      'NFS4ERR_NO_GRACE',
+      'a reclaim after RECLAIM_COMPLETE',
+    );
+
+    const reclaimed = await a.openFile(held.fh, '', { claim: 'previous' });
+    t.equal(reclaimed.stateid.other.length, 12, 'OPEN CLAIM_PREVIOUS reclaimed');
+    await a.reclaimComplete();
+    await rejectsWith(t, a.reclaimComplete(), 'NFS4ERR_COMPLETE_ALREADY', 'a second RECLAIM_COMPLETE');
+    t.equal(text((await a.read(reclaimed.fh, reclaimed.stateid, 0, 100)).data), 'held');
+    // Grace ends (every known client has reclaimed, or 5 s passed): C's OPEN goes through. Polled, not timed.
+    const late = await waitFor(
+      () =>
+        c.openFile(dir, 'held').catch((error: unknown) => {
+          if (error instanceof NfsError && error.code === 'NFS4ERR_GRACE') return undefined;
+          throw error;
+        }),
+      'grace to end',
+      30_000,
+      250,
+    );
+    await c.close(late.fh, late.stateid);
+    await a.close(reclaimed.fh, reclaimed.stateid);
+    await a.destroySession();
+    await c.destroySession();
+    await server.stop();
+  });
+}
