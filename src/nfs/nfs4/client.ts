@@ -203,6 +203,8 @@ export class Nfs4Client {
   private readonly caller: RpcCaller;
   private readonly options: RpcCallOptions;
   private session: Nfs4Session | undefined;
+  /** The last session made, kept after it is lost so that recoverSession can be retried. */
+  private lastSession: Nfs4Session | undefined;
   private slotTable: SlotTable | undefined;
   private lastSequenceResult: SequenceResult | undefined;
   /** EXCHANGE_ID identity, fixed per client object once createSession has run. */
@@ -351,10 +353,10 @@ export class Nfs4Client {
    * NFS4ERR_STALE_CLIENTID (it restarted and forgot the client), EXCHANGE_ID again with the same owner and verifier,
    * then CREATE_SESSION. `newClient` is true when the server no longer had our client record (EXCHANGE_ID without
    * EXCHGID4_FLAG_CONFIRMED_R): our opens and locks are gone and must be reclaimed (OPEN with claim 'previous', LOCK
-   * with reclaim) before `reclaimComplete()`.
+   * with reclaim) before `reclaimComplete()`. May be called again after a failure (e.g. while the server is down).
    */
   async recoverSession(): Promise<{ session: Nfs4Session; newClient: boolean }> {
-    const old = this.session;
+    const old = this.lastSession;
     if (old === undefined) throw new NfsError('NFS4ERR_BADSESSION', 10052, 'no session to recover', 'CREATE_SESSION');
     this.dropSession();
     try {
@@ -420,6 +422,7 @@ export class Nfs4Client {
       slots,
     };
     this.slotTable = new SlotTable(slots);
+    this.lastSession = this.session;
     return this.session;
   }
 
@@ -428,6 +431,7 @@ export class Nfs4Client {
     const session = this.session;
     if (session === undefined) return;
     this.dropSession();
+    this.lastSession = undefined;
     // DESTROY_SESSION may be sent outside the session (as the only operation).
     checkCompound(await this.compound([{ op: 'DESTROY_SESSION', args: { sessionId: session.sessionId } }]));
     checkCompound(await this.compound([{ op: 'DESTROY_CLIENTID', args: { clientId: session.clientId } }]));
