@@ -501,3 +501,79 @@ t.test('fuzz: random bytes raise only XdrError; decode(encode(decode(x))) is sta
   t.same(decode(COMPOUND4res, bases[0]!).results.length, stateResults.results.length);
   t.end();
 });
+
+// Replies of nfs-ganesha 4.3 (VFS) to our client, captured in ganesha-v41-state.test.ts (COMPOUND4res, after the
+// record mark and the 24-byte accepted-reply header).
+const SEQUENCE_OK = `
+  00000035 00000000                      # SEQUENCE NFS4_OK
+  01000000253d0c6b0100000000000000       # sessionid
+  0000000S 00000000 00000000 00000000    # sequenceid, slotid, highest_slotid, target_highest_slotid
+  00000001                               # status flags: SEQ4_STATUS_CB_PATH_DOWN (we offer no back channel)
+  00000016 00000000                      # PUTFH NFS4_OK`;
+
+t.test('ganesha capture: OPEN (create) reply', (t) => {
+  const bytes = hex(`
+    00000000 00000004 6f70656e 00000004  # NFS4_OK, tag "open", 4 results
+    ${SEQUENCE_OK.replace('0000000S', '00000004')}
+    00000012 00000000                    # OPEN NFS4_OK
+    00000001 01000000253d0c6b01000000    # stateid: seqid 1, other
+    00000000 18ec8bec19e0e4d2 18ec8bec4952e3f4  # cinfo: not atomic, before, after (ctime-based change)
+    00000004                             # rflags: OPEN4_RESULT_LOCKTYPE_POSIX
+    00000002 00000000 00000002           # attrset: mode (33)
+    00000000                             # OPEN_DELEGATE_NONE
+    0000000a 00000000                    # GETFH NFS4_OK
+    00000017 430000071244ac09b5aaf86436de017ce5200042875083 00  # a 23-byte ganesha handle + pad
+  `);
+  const value = decode(COMPOUND4res, bytes);
+  const open = value.results[2];
+  t.equal(open?.op, 'OPEN');
+  t.same(open?.result, {
+    stateid: { seqid: 1, other: hex('01000000253d0c6b01000000') },
+    cinfo: { atomic: false, before: 0x18ec8bec19e0e4d2n, after: 0x18ec8bec4952e3f4n },
+    rflags: 4,
+    attrset: [33],
+    delegation: { type: 0 },
+  });
+  roundTrip(t, COMPOUND4res, value, bytes);
+  truncations(t, COMPOUND4res, bytes);
+  t.end();
+});
+
+t.test('ganesha capture: WRITE UNSTABLE reply and LOCKT NFS4ERR_DENIED reply', (t) => {
+  const write = hex(`
+    00000000 00000005 77726974 65000000 00000003  # NFS4_OK, tag "write", 3 results
+    ${SEQUENCE_OK.replace('0000000S', '00000005')}
+    00000026 00000000                    # WRITE NFS4_OK
+    0000000f 00000000 253d0c6b00000000   # count 15, committed UNSTABLE4, writeverf
+  `);
+  t.same(decode(COMPOUND4res, write).results[2], {
+    op: 'WRITE',
+    status: 0,
+    result: { count: 15, committed: 0, verifier: hex('253d0c6b00000000') },
+  });
+  roundTrip(t, COMPOUND4res, decode(COMPOUND4res, write), write);
+  const denied = hex(`
+    0000271a 00000005 6c6f636b 74000000 00000003  # NFS4ERR_DENIED, tag "lockt", 3 results
+    00000035 00000000 02000000253d0c6b0200000000000000 00000003 00000000 00000000 00000000 00000001
+    00000016 00000000                    # PUTFH NFS4_OK
+    0000000d 0000271a                    # LOCKT NFS4ERR_DENIED: LOCK4denied follows
+    0000000000000000 0000000000000064    # offset 0, length 100
+    00000002                             # WRITE_LT
+    6b0c3d2500000001                     # the holder's clientid
+    0000001a 6e667370726f62652d6c6f636b2d36386538393034376539633000 00  # its lock owner (26 bytes)
+  `);
+  const lockt = decode(COMPOUND4res, denied).results[2];
+  t.same(lockt, {
+    op: 'LOCKT',
+    status: 10010,
+    denied: {
+      offset: 0n,
+      length: 100n,
+      locktype: 2,
+      owner: { clientId: 0x6b0c3d2500000001n, owner: new TextEncoder().encode('nfsprobe-lock-68e89047e9c0') },
+    },
+  });
+  roundTrip(t, COMPOUND4res, decode(COMPOUND4res, denied), denied);
+  truncations(t, COMPOUND4res, denied);
+  t.end();
+});
