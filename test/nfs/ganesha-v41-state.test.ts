@@ -1,6 +1,6 @@
 // NFSv4.1 state against a real nfs-ganesha 4.3 (VFS): OPEN/WRITE/COMMIT/READ/LOCK/LOCKT/LOCKU/CLOSE/REMOVE on a
-// session, session loss and recovery, and then grace: with Graceless = false a new OPEN gets NFS4ERR_GRACE, and after
-// a restart on the same RecoveryRoot the old client reclaims its OPEN with CLAIM_PREVIOUS.
+// session, session loss and recovery, and then grace: after a restart on the same RecoveryRoot (Graceless = false) a
+// new client's OPEN and LOCKT get NFS4ERR_GRACE while the old client reclaims its OPEN (CLAIM_PREVIOUS) and LOCK.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -204,6 +204,7 @@ if (await enterLab(t, import.meta.url, ['rpcbind', 'ganesha.nfsd', 'rpcinfo', 't
     // ganesha 4.3 lifts grace at once when its recovery database lists no client that could reclaim (an empty
     // RecoveryRoot here): a first start has no grace period, and this OPEN succeeds.
     const held = await a.openFile(dir, 'held');
+    await a.lock(held.fh, { openStateid: held.stateid, offset: 0, length: 10 });
 
     // Restart on the same RecoveryRoot: the old client's OPEN may be reclaimed.
     await server.stop();
@@ -223,9 +224,17 @@ if (await enterLab(t, import.meta.url, ['rpcbind', 'ganesha.nfsd', 'rpcinfo', 't
       'NFS4ERR_NO_GRACE',
       'a reclaim after RECLAIM_COMPLETE',
     );
+    await rejectsWith(
+      t,
+      c.lockt(held.fh, { offset: 0, length: 1 }),
+      'NFS4ERR_GRACE',
+      'a new client LOCKT during grace',
+    );
 
     const reclaimed = await a.openFile(held.fh, '', { claim: 'previous' });
     t.equal(reclaimed.stateid.other.length, 12, 'OPEN CLAIM_PREVIOUS reclaimed');
+    const lock = await a.lock(reclaimed.fh, { openStateid: reclaimed.stateid, offset: 0, length: 10, reclaim: true });
+    t.equal(lock.other.length, 12, 'LOCK reclaim granted');
     await a.reclaimComplete();
     await rejectsWith(t, a.reclaimComplete(), 'NFS4ERR_COMPLETE_ALREADY', 'a second RECLAIM_COMPLETE');
     t.equal(text((await a.read(reclaimed.fh, reclaimed.stateid, 0, 100)).data), 'held');
@@ -240,6 +249,9 @@ if (await enterLab(t, import.meta.url, ['rpcbind', 'ganesha.nfsd', 'rpcinfo', 't
       90_000,
       250,
     );
+    const holder = await c.lockt(late.fh, { offset: 5, length: 1 });
+    t.same(holder && [holder.offset, holder.length], [0n, 10n], 'the reclaimed lock holds after grace');
+    await a.locku(reclaimed.fh, lock, { offset: 0, length: 10 });
     await c.close(late.fh, late.stateid);
     await a.close(reclaimed.fh, reclaimed.stateid);
     await a.destroySession();
