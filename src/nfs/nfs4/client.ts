@@ -122,7 +122,7 @@ export interface OpenFileOptions {
   claim?: 'null' | 'fh' | 'previous';
   /** CLAIM_PREVIOUS: the delegation held before (default OPEN_DELEGATE_NONE). */
   delegateType?: number;
-  /** OPEN4_SHARE_ACCESS_* (default BOTH, with WANT_NO_DELEG on 4.1 so no callback channel is needed). */
+  /** OPEN4_SHARE_ACCESS_* (default BOTH). No delegation is asked for; with no back channel ganesha grants none. */
   access?: number;
   /** OPEN4_SHARE_DENY_* (default NONE). */
   deny?: number;
