@@ -242,9 +242,9 @@ t.test('nfsstat4 names and malformed replies', (t) => {
   rejects(
     t,
     COMPOUND4res,
-    hex('00000000 00000000 00000001 00000019 00000000'),
+    hex('00000000 00000000 00000001 0000001b 00000000'),
     'UNSUPPORTED',
-    'READ result has no codec',
+    'READLINK result has no codec',
   );
   rejects(
     t,

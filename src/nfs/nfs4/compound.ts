@@ -1,8 +1,45 @@
 // RFC 7530 sections 15-16 (COMPOUND and the operations we use) and RFC 8881 section 18 (EXCHANGE_ID, CREATE_SESSION,
-// SEQUENCE, DESTROY_SESSION, DESTROY_CLIENTID, RECLAIM_COMPLETE). Operation lists are decoded iteratively with a cap.
+// SEQUENCE, DESTROY_SESSION, DESTROY_CLIENTID, RECLAIM_COMPLETE; the stateful operations' codecs are in stateful.ts).
+// Operation lists are decoded iteratively with a cap.
 import { XdrError, type XdrReader, type XdrType, XdrWriter } from '../../xdr/index.js';
 import { bitmap4, type Fattr4, fattr4, type NfsTime4 } from './attributes.js';
-import { NFS4_FHSIZE, NFS4_OPAQUE_LIMIT, NFS4_SESSIONID_SIZE, NFS4_VERIFIER_SIZE, OP, opName } from './constants.js';
+import {
+  NFS4_FHSIZE,
+  NFS4_OPAQUE_LIMIT,
+  NFS4_SESSIONID_SIZE,
+  NFS4_VERIFIER_SIZE,
+  NFSSTAT4,
+  OP,
+  opName,
+} from './constants.js';
+import {
+  type ChangeInfo4,
+  changeInfo4,
+  LOCK4args,
+  LOCK4denied,
+  LOCKT4args,
+  LOCKU4args,
+  type Lock4Denied,
+  type LockArgs,
+  type LocktArgs,
+  type LockuArgs,
+  OPEN4args,
+  OPEN4resok,
+  type OpenArgs,
+  type OpenResult,
+  READ4args,
+  READ4resok,
+  type ReadArgs,
+  type ReadResult,
+  type Stateid4,
+  stateid4,
+  TEST_STATEID4args,
+  TEST_STATEID4resok,
+  WRITE4args,
+  WRITE4resok,
+  type WriteArgs,
+  type WriteResult,
+} from './stateful.js';
 
 /** Most operations we accept in one COMPOUND reply, and directory entries in one READDIR reply. */
 export const MAX_COMPOUND_OPS = 1024;
@@ -141,6 +178,24 @@ export interface Nfs4OpArgs {
   SEQUENCE: SequenceArgs;
   DESTROY_CLIENTID: { readonly clientId: bigint };
   RECLAIM_COMPLETE: { readonly oneFs: boolean };
+  OPEN: OpenArgs;
+  OPEN_CONFIRM: { readonly openStateid: Stateid4; readonly seqid: number };
+  OPEN_DOWNGRADE: {
+    readonly openStateid: Stateid4;
+    readonly seqid: number;
+    readonly shareAccess: number;
+    readonly shareDeny: number;
+  };
+  CLOSE: { readonly seqid: number; readonly openStateid: Stateid4 };
+  READ: ReadArgs;
+  WRITE: WriteArgs;
+  COMMIT: { readonly offset: bigint; readonly count: number };
+  LOCK: LockArgs;
+  LOCKT: LocktArgs;
+  LOCKU: LockuArgs;
+  REMOVE: { readonly target: string };
+  FREE_STATEID: { readonly stateid: Stateid4 };
+  TEST_STATEID: { readonly stateids: Stateid4[] };
 }
 /** Results (on NFS4_OK) by operation name; undefined: the operation returns only a status. */
 export interface Nfs4OpResults {
@@ -162,6 +217,28 @@ export interface Nfs4OpResults {
   SEQUENCE: SequenceResult;
   DESTROY_CLIENTID: undefined;
   RECLAIM_COMPLETE: undefined;
+  OPEN: OpenResult;
+  OPEN_CONFIRM: { readonly openStateid: Stateid4 };
+  OPEN_DOWNGRADE: { readonly openStateid: Stateid4 };
+  CLOSE: { readonly openStateid: Stateid4 };
+  READ: ReadResult;
+  WRITE: WriteResult;
+  COMMIT: { readonly verifier: Uint8Array };
+  LOCK: { readonly lockStateid: Stateid4 };
+  LOCKT: undefined;
+  LOCKU: { readonly lockStateid: Stateid4 };
+  REMOVE: { readonly cinfo: ChangeInfo4 };
+  FREE_STATEID: undefined;
+  /** One nfsstat4 per stateid asked about, in order. */
+  TEST_STATEID: { readonly statusCodes: number[] };
+}
+/**
+ * Failure arms that carry data: the operation name and the status whose arm has a body. LOCK and LOCKT return the
+ * conflicting lock with NFS4ERR_DENIED.
+ */
+export interface Nfs4OpFailures {
+  LOCK: Lock4Denied;
+  LOCKT: Lock4Denied;
 }
 export type Nfs4OpName = keyof Nfs4OpArgs;
 export type Nfs4Op = {
@@ -172,7 +249,11 @@ export type Nfs4Op = {
 /** One entry of resarray: the operation, its status, and its result when the status is NFS4_OK. */
 export type Nfs4OpResult =
   | {
-      [K in Nfs4OpName]: { readonly op: K; readonly status: number; readonly result?: Nfs4OpResults[K] };
+      [K in Nfs4OpName]: {
+        readonly op: K;
+        readonly status: number;
+        readonly result?: Nfs4OpResults[K];
+      } & (K extends keyof Nfs4OpFailures ? { readonly denied?: Nfs4OpFailures[K] } : unknown);
     }[Nfs4OpName]
   | { readonly op: 'ILLEGAL'; readonly status: number; readonly result?: undefined };
 
@@ -483,10 +564,25 @@ interface OpCodec {
   readonly name: Nfs4OpName | 'ILLEGAL';
   readonly args: Piece<unknown>;
   readonly result: Piece<unknown>;
+  /** The failure status whose arm has a body (NFS4ERR_DENIED for LOCK/LOCKT), and that body's codec. */
+  readonly failure?: { readonly status: number; readonly body: Piece<unknown> };
 }
 const table = new Map<number, OpCodec>();
-function op<K extends Nfs4OpName>(name: K, args: Piece<Nfs4OpArgs[K]>, result: Piece<Nfs4OpResults[K]>): void {
-  table.set(OP[name], { name, args: args as Piece<unknown>, result: result as Piece<unknown> });
+function op<K extends Nfs4OpName>(
+  name: K,
+  args: Piece<Nfs4OpArgs[K]>,
+  result: Piece<Nfs4OpResults[K]>,
+  failure?: { readonly status: number; readonly body: Piece<unknown> },
+): void {
+  const codec = { name, args: args as Piece<unknown>, result: result as Piece<unknown> };
+  table.set(OP[name], failure === undefined ? codec : { ...codec, failure });
+}
+/** A piece of one field: `{ [key]: T }` on the wire as T. */
+function wrap<K extends string, T>(key: K, piece: Piece<T>): Piece<{ readonly [P in K]: T }> {
+  return {
+    encode: (w, v) => piece.encode(w, v[key]),
+    decode: (r) => ({ [key]: piece.decode(r) }) as { readonly [P in K]: T },
+  };
 }
 op(
   'ACCESS',
@@ -537,6 +633,80 @@ op(
   none,
 );
 op('RECLAIM_COMPLETE', { encode: (w, v) => w.writeBool(v.oneFs), decode: (r) => ({ oneFs: r.readBool() }) }, none);
+op('OPEN', OPEN4args, OPEN4resok);
+op(
+  'OPEN_CONFIRM',
+  {
+    encode(w, v) {
+      stateid4.encode(w, v.openStateid);
+      w.writeUnsignedInt(v.seqid);
+    },
+    decode(r) {
+      const openStateid = stateid4.decode(r);
+      return { openStateid, seqid: r.readUnsignedInt() };
+    },
+  },
+  wrap('openStateid', stateid4),
+);
+op(
+  'OPEN_DOWNGRADE',
+  {
+    encode(w, v) {
+      stateid4.encode(w, v.openStateid);
+      w.writeUnsignedInt(v.seqid);
+      w.writeUnsignedInt(v.shareAccess);
+      w.writeUnsignedInt(v.shareDeny);
+    },
+    decode(r) {
+      const openStateid = stateid4.decode(r);
+      const seqid = r.readUnsignedInt();
+      const shareAccess = r.readUnsignedInt();
+      return { openStateid, seqid, shareAccess, shareDeny: r.readUnsignedInt() };
+    },
+  },
+  wrap('openStateid', stateid4),
+);
+op(
+  'CLOSE',
+  {
+    encode(w, v) {
+      w.writeUnsignedInt(v.seqid);
+      stateid4.encode(w, v.openStateid);
+    },
+    decode(r) {
+      const seqid = r.readUnsignedInt();
+      return { seqid, openStateid: stateid4.decode(r) };
+    },
+  },
+  wrap('openStateid', stateid4),
+);
+op('READ', READ4args, READ4resok);
+op('WRITE', WRITE4args, WRITE4resok);
+op(
+  'COMMIT',
+  {
+    encode(w, v) {
+      w.writeUnsignedHyper(v.offset);
+      w.writeUnsignedInt(v.count);
+    },
+    decode(r) {
+      const offset = r.readUnsignedHyper();
+      return { offset, count: r.readUnsignedInt() };
+    },
+  },
+  wrap('verifier', verifier),
+);
+const denied = { status: NFSSTAT4.NFS4ERR_DENIED, body: LOCK4denied as Piece<unknown> };
+op('LOCK', LOCK4args, wrap('lockStateid', stateid4), denied);
+op('LOCKT', LOCKT4args, none, denied);
+op('LOCKU', LOCKU4args, wrap('lockStateid', stateid4));
+op(
+  'REMOVE',
+  wrap('target', { encode: (w, v) => w.writeString(v), decode: (r) => r.readString() }),
+  wrap('cinfo', changeInfo4),
+);
+op('FREE_STATEID', wrap('stateid', stateid4), none);
+op('TEST_STATEID', wrap('stateids', TEST_STATEID4args), wrap('statusCodes', TEST_STATEID4resok));
 table.set(OP.ILLEGAL, { name: 'ILLEGAL', args: none, result: none });
 
 function codecFor(opcode: number, where: string): OpCodec {
@@ -617,7 +787,13 @@ export const COMPOUND4res: XdrType<Compound4Res> = {
         try {
           w.writeUnsignedInt(opcode);
           w.writeUnsignedInt(res.status);
-          if (res.status === 0) codecFor(opcode, res.op).result.encode(w, res.result);
+          const codec = codecFor(opcode, res.op);
+          if (res.status === 0) codec.result.encode(w, res.result);
+          else if (codec.failure !== undefined && res.status === codec.failure.status) {
+            const body = (res as { denied?: unknown }).denied;
+            if (body === undefined) throw new XdrError('BAD_VALUE', `${res.op} ${res.status} needs its failure body`);
+            codec.failure.body.encode(w, body);
+          }
         } catch (error) {
           if (error instanceof XdrError) throw error.within(`resarray[${i}]`).within('COMPOUND4res');
           throw error;
@@ -635,8 +811,12 @@ export const COMPOUND4res: XdrType<Compound4Res> = {
         const opcode = r.readUnsignedInt();
         const codec = codecFor(opcode, 'resop');
         const opStatus = r.readUnsignedInt();
-        if (opStatus !== 0) results.push({ op: codec.name, status: opStatus } as Nfs4OpResult);
-        else {
+        if (opStatus !== 0) {
+          if (codec.failure !== undefined && opStatus === codec.failure.status) {
+            const body = codec.failure.body.decode(r);
+            results.push({ op: codec.name, status: opStatus, denied: body } as Nfs4OpResult);
+          } else results.push({ op: codec.name, status: opStatus } as Nfs4OpResult);
+        } else {
           const result = codec.result.decode(r);
           results.push(
             (result === undefined

@@ -10,6 +10,10 @@ export const NFS4_FHSIZE = 128;
 export const NFS4_VERIFIER_SIZE = 8;
 export const NFS4_SESSIONID_SIZE = 16;
 export const NFS4_OPAQUE_LIMIT = 1024;
+/** Bytes of stateid4.other. */
+export const NFS4_OTHER_SIZE = 12;
+/** Length of a byte-range lock that runs to the end of the file (and beyond). */
+export const NFS4_LENGTH_TO_EOF = 0xffffffffffffffffn;
 
 export const OP = {
   ACCESS: 3,
@@ -219,3 +223,81 @@ export const EXCHGID4_FLAG = {
   UPD_CONFIRMED_REC_A: 0x40000000,
   CONFIRMED_R: 0x80000000,
 } as const;
+
+/** OPEN share_access and share_deny (RFC 8881 section 18.16); 4.1 adds the WANT bits to share_access. */
+export const OPEN4_SHARE_ACCESS = {
+  READ: 0x00000001,
+  WRITE: 0x00000002,
+  BOTH: 0x00000003,
+  WANT_DELEG_MASK: 0xff00,
+  WANT_NO_PREFERENCE: 0x0000,
+  WANT_READ_DELEG: 0x0100,
+  WANT_WRITE_DELEG: 0x0200,
+  WANT_ANY_DELEG: 0x0300,
+  WANT_NO_DELEG: 0x0400,
+  WANT_CANCEL: 0x0500,
+  WANT_SIGNAL_DELEG_WHEN_RESRC_AVAIL: 0x10000,
+  WANT_PUSH_DELEG_WHEN_UNCONTENDED: 0x20000,
+} as const;
+export const OPEN4_SHARE_DENY = { NONE: 0, READ: 1, WRITE: 2, BOTH: 3 } as const;
+/** OPEN4resok.rflags. */
+export const OPEN4_RESULT = {
+  CONFIRM: 0x00000002,
+  LOCKTYPE_POSIX: 0x00000004,
+  PRESERVE_UNLINKED: 0x00000008,
+  MAY_NOTIFY_LOCK: 0x00000020,
+} as const;
+export const OPENTYPE4 = { OPEN4_NOCREATE: 0, OPEN4_CREATE: 1 } as const;
+export const CREATEMODE4 = { UNCHECKED4: 0, GUARDED4: 1, EXCLUSIVE4: 2, EXCLUSIVE4_1: 3 } as const;
+export const createmode4Name = nameTable(CREATEMODE4);
+export const OPEN_CLAIM_TYPE4 = {
+  CLAIM_NULL: 0,
+  CLAIM_PREVIOUS: 1,
+  CLAIM_DELEGATE_CUR: 2,
+  CLAIM_DELEGATE_PREV: 3,
+  CLAIM_FH: 4,
+  CLAIM_DELEG_CUR_FH: 5,
+  CLAIM_DELEG_PREV_FH: 6,
+} as const;
+export const openClaimTypeName = nameTable(OPEN_CLAIM_TYPE4);
+export const OPEN_DELEGATION_TYPE4 = {
+  OPEN_DELEGATE_NONE: 0,
+  OPEN_DELEGATE_READ: 1,
+  OPEN_DELEGATE_WRITE: 2,
+  OPEN_DELEGATE_NONE_EXT: 3,
+} as const;
+export const openDelegationTypeName = nameTable(OPEN_DELEGATION_TYPE4);
+export const WHY_NO_DELEGATION4 = {
+  WND4_NOT_WANTED: 0,
+  WND4_CONTENTION: 1,
+  WND4_RESOURCE: 2,
+  WND4_NOT_SUPP_FTYPE: 3,
+  WND4_WRITE_DELEG_NOT_SUPP_FTYPE: 4,
+  WND4_NOT_SUPP_UPGRADE: 5,
+  WND4_NOT_SUPP_DOWNGRADE: 6,
+  WND4_CANCELLED: 7,
+  WND4_IS_DIR: 8,
+} as const;
+export const LIMIT_BY4 = { NFS_LIMIT_SIZE: 1, NFS_LIMIT_BLOCKS: 2 } as const;
+export const NFS_LOCK_TYPE4 = { READ_LT: 1, WRITE_LT: 2, READW_LT: 3, WRITEW_LT: 4 } as const;
+export const nfsLockType4Name = nameTable(NFS_LOCK_TYPE4);
+export const STABLE_HOW4 = { UNSTABLE4: 0, DATA_SYNC4: 1, FILE_SYNC4: 2 } as const;
+export const stableHow4Name = nameTable(STABLE_HOW4);
+/** SEQUENCE sr_status_flags (RFC 8881 section 18.46.3). */
+export const SEQ4_STATUS = {
+  CB_PATH_DOWN: 0x00000001,
+  CB_GSS_CONTEXTS_EXPIRING: 0x00000002,
+  CB_GSS_CONTEXTS_EXPIRED: 0x00000004,
+  EXPIRED_ALL_STATE_REVOKED: 0x00000008,
+  EXPIRED_SOME_STATE_REVOKED: 0x00000010,
+  ADMIN_STATE_REVOKED: 0x00000020,
+  RECALLABLE_STATE_REVOKED: 0x00000040,
+  LEASE_MOVED: 0x00000080,
+  RESTART_RECLAIM_NEEDED: 0x00000100,
+  CB_PATH_DOWN_SESSION: 0x00000200,
+  BACKCHANNEL_FAULT: 0x00000400,
+  DEVID_CHANGED: 0x00000800,
+  DEVID_DELETED: 0x00001000,
+} as const;
+/** CREATE_SESSION csa_flags. */
+export const CREATE_SESSION4_FLAG = { PERSIST: 0x00000001, CONN_BACK_CHAN: 0x00000002, CONN_RDMA: 0x00000004 } as const;

@@ -3,3 +3,5 @@ export * from './attributes.js';
 export * from './client.js';
 export * from './compound.js';
 export * from './constants.js';
+export * from './slots.js';
+export * from './stateful.js';
