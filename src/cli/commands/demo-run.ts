@@ -3,6 +3,7 @@ import { runDemo } from '../../probe/demo.js';
 import { EXIT_OK } from '../errors.js';
 import { type Output, paint, printJson } from '../output.js';
 import { parseCount } from '../parse.js';
+import { notifyReportJson } from './notify-json.js';
 
 export async function demoCommand(output: Output, opts: { clients: string }): Promise<number> {
   const clients = parseCount(opts.clients, '--clients', 1, 200);
@@ -14,7 +15,7 @@ export async function demoCommand(output: Output, opts: { clients: string }): Pr
   say();
   say(paint(output.out, 'bold', '1. Filehandles: what a client holds, and whether the standby will accept it'));
   if (output.json) {
-    printJson(output, result);
+    printJson(output, { ...result, notify: notifyReportJson(result.notify) });
     return EXIT_OK;
   }
   const { primary, standby, withFsid, comparison } = result.handles;

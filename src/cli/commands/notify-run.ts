@@ -3,10 +3,12 @@ import { isIP } from 'node:net';
 import { readNfsConf } from '../../nsm/locate.js';
 import { type HostReport, notifyAll } from '../../nsm/notifier.js';
 import { StatdDirectory } from '../../nsm/statd-directory.js';
+import { plural } from '../../probe/plural.js';
 import { EXIT_OK, EXIT_PROBLEM, UsageError } from '../errors.js';
 import { type Output, paint, printJson, table } from '../output.js';
 import { parseCount } from '../parse.js';
 import { progressBar } from '../progress.js';
+import { notifyReportJson } from './notify-json.js';
 
 export interface NotifyFlags {
   d?: boolean;
@@ -120,7 +122,7 @@ export async function notifyCommand(output: Output, flags: NotifyFlags): Promise
       throw error;
     });
     bar?.done();
-    if (output.json) printJson(output, report);
+    if (output.json) printJson(output, notifyReportJson(report));
     else printReport(output, report.hosts, report);
     return report.failed === 0 ? EXIT_OK : EXIT_PROBLEM;
   } finally {
@@ -147,7 +149,7 @@ function printReport(
   const as = report.monName === undefined ? "each record's my_name" : report.monName;
   const verb = report.dryRun ? 'would announce' : 'announced';
   out.write(
-    `${report.stateDir}: ${verb} state ${report.state} as ${as} to ${hosts.length} client(s) in ${report.durationMs} ms\n`,
+    `${report.stateDir}: ${verb} state ${report.state} as ${as} to ${plural(hosts.length, 'client')} in ${report.durationMs} ms\n`,
   );
   if (hosts.length === 0) {
     out.write(`nobody to notify${report.graceLifted ? "; lockd's grace period ended" : ''}\n`);
