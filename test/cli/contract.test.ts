@@ -1,8 +1,8 @@
 // The CLI contract (docs/cli.md) where no server is needed: bare `nfsprobe`, commander's suggestions, duration ranges,
 // --json in every NFS command's help, NO_COLOR, the plural helper, the error describer, fsid wording, and the demo's
 // scratch directory on every exit path.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
@@ -186,4 +186,15 @@ t.test('demo: no nfsprobe-demo-* left behind on SIGINT, SIGTERM or a closed pipe
     t.equal(code, expected, `${what}: exit ${expected}`);
     t.same(readdirSync(temp), [], `${what}: the scratch directory is gone`);
   }
+});
+
+t.test('launcher: without dist/ and without TypeScript it says how to build, exit 1', async (t) => {
+  const copy = mkdtempSync(join(tmpdir(), 'nfsprobe-launcher-test-'));
+  t.teardown(() => rmSync(copy, { recursive: true, force: true }));
+  mkdirSync(join(copy, 'bin'));
+  copyFileSync(bin, join(copy, 'bin', 'nfsprobe.js'));
+  writeFileSync(join(copy, 'package.json'), '{"type": "module"}');
+  const r = spawnSync(process.execPath, [join(copy, 'bin', 'nfsprobe.js'), '--version'], { encoding: 'utf8' });
+  t.equal(r.status, 1);
+  t.match(r.stderr, /^nfsprobe: .*dist\/ is missing and cannot be built here: run `npm install && npm run build`/);
 });
