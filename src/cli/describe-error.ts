@@ -42,7 +42,6 @@ const ADVICE: Readonly<Record<string, string>> = {
   NFS4ERR_STALE: 'the server no longer knows this filehandle: the export or filesystem changed under it',
   NFS4ERR_WRONGSEC: 'the export wants another security flavour (krb5?) than AUTH_SYS',
   // nsm
-  NO_DIRECTORY: 'check the statd directory (-P / --state-dir)',
   LOCKED: 'another notifier runs on this state directory: wait for it to finish, or stop it',
   BAD_STATE: 'give an odd state number (odd means up)',
   // xdr: a peer's message that does not follow its own protocol
@@ -113,7 +112,9 @@ const VERB: Readonly<Record<string, string>> = {
 export function describeError(error: unknown): string {
   if (!(error instanceof Error)) return String(error).split('\n')[0] ?? '';
   if (error instanceof UsageError || typeof (error as { exitCode?: unknown }).exitCode === 'number') {
-    return error.message.split('\n')[0] ?? '';
+    // A library error a command turned into bad input keeps its code, after the words.
+    const wrapped = /^([A-Z][A-Z0-9_]{2,}): /.exec(error.message);
+    return wrapped === null ? (error.message.split('\n')[0] ?? '') : describeProblem(wrapped[1], error.message);
   }
   if (isSystemError(error)) {
     const words = ERRNO[error.code]!;

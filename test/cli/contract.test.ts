@@ -102,6 +102,11 @@ t.test('plural', async (t) => {
 t.test('describeError: what went wrong (CODE): what to do', async (t) => {
   t.equal(describeError(new UsageError('bad')), 'bad', 'usage errors as they are');
   t.equal(
+    describeError(new UsageError('NO_DIRECTORY: statd directory /x does not exist (use -P DIR)')),
+    'statd directory /x does not exist (use -P DIR) (NO_DIRECTORY)',
+    'a wrapped library error: words first, then the code',
+  );
+  t.equal(
     describeError(new RpcError('BAD_ADDRESS', 'cannot resolve host "x"')),
     'cannot resolve host "x" (BAD_ADDRESS): check the host name, or give an IP address',
   );
