@@ -16,6 +16,23 @@ Exit codes:
   1  the probe ran and found a problem (unreachable, not registered, mismatch, stale handle, clients not notified)
   2  usage error or bad input (nothing was done)`;
 
+/**
+ * Commander's own error messages are silenced (main prints them in the contract's one-line form); help that commander
+ * shows because of an error (`nfsprobe` alone) still goes to stderr.
+ */
+const QUIET_ERRORS = { outputError: () => {} };
+
+/** Commander's message as one line: "error: " dropped, the "(Did you mean ...?)" line kept after a space. */
+export function commanderMessage(message: string): string {
+  return message
+    .replace(/^error: /, '')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+    .map((line) => line.replace(/^\(Did you mean/, '(did you mean'))
+    .join(' ');
+}
+
 export function buildProgram(): Command {
   const program = new Command('nfsprobe');
   program
@@ -27,7 +44,7 @@ export function buildProgram(): Command {
     .addHelpText('after', EXIT_HELP)
     .showSuggestionAfterError(true)
     .exitOverride()
-    .configureOutput({ writeErr: () => {} });
+    .configureOutput(QUIET_ERRORS);
   for (const register of commandModules) register(program);
   return program;
 }
@@ -36,7 +53,7 @@ export function buildProgram(): Command {
 function quietTree(command: Command): void {
   for (const sub of command.commands) {
     sub.exitOverride();
-    sub.configureOutput({ writeErr: () => {} });
+    sub.configureOutput(QUIET_ERRORS);
     sub.addHelpText('after', EXIT_HELP);
     quietTree(sub);
   }
@@ -49,15 +66,12 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (
-        error.code === 'commander.helpDisplayed' ||
-        error.code === 'commander.version' ||
-        error.code === 'commander.help'
-      ) {
-        return EXIT_OK;
-      }
+      // `--help`, `--version`: exit 0. Help shown because no command was given (`nfsprobe` alone): it went to
+      // stderr, exit 2.
+      if (error.code === 'commander.help') return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT_OK;
       if (error.code === 'commander.executeSubCommandAsync') return EXIT_OK;
-      process.stderr.write(`nfsprobe: ${error.message.replace(/^error: /, '').split('\n')[0]}\n`);
+      process.stderr.write(`nfsprobe: ${commanderMessage(error.message)}\n`);
       return EXIT_USAGE;
     }
     reportError(error, argv.includes('--debug'));

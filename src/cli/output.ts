@@ -9,8 +9,10 @@ export interface Output {
   err: Writable & { isTTY?: boolean };
 }
 
+/** Colour on a TTY unless NO_COLOR is set to a non-empty value (no-color.org: `NO_COLOR=` keeps colour) or TERM=dumb. */
 export function colorEnabled(stream: { isTTY?: boolean }): boolean {
-  return stream.isTTY === true && process.env.NO_COLOR === undefined && process.env.TERM !== 'dumb';
+  const noColor = process.env.NO_COLOR;
+  return stream.isTTY === true && (noColor === undefined || noColor === '') && process.env.TERM !== 'dumb';
 }
 
 const codes = { red: 31, green: 32, yellow: 33, bold: 1, dim: 2 } as const;

@@ -3,15 +3,58 @@ import { UsageError } from './errors.js';
 
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/;
 
-/** `500ms`, `2s`, `1m`, `15m`, `1h`; a bare number is seconds. Returns milliseconds. */
-export function parseDuration(text: string, what = 'duration'): number {
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+export interface DurationRange {
+  /** Smallest accepted value, ms (0 where "no pause" makes sense). */
+  readonly min: number;
+  /** Largest accepted value, ms (always far below the 2^31-1 ms a Node timer can hold). */
+  readonly max: number;
+}
+
+/**
+ * The accepted range of every duration option (docs/cli.md lists them). A value outside is bad input, exit 2: a 0 ms
+ * timeout could only ever time out, and a timer beyond 2^31-1 ms fires at once in Node.
+ */
+export const DURATION_RANGES: Readonly<Record<string, DurationRange>> = {
+  '--timeout': { min: 1, max: DAY_MS },
+  '--interval': { min: 0, max: HOUR_MS },
+};
+
+/** Options not in DURATION_RANGES: 1 ms to 24 h. */
+export const DEFAULT_DURATION_RANGE: DurationRange = { min: 1, max: DAY_MS };
+
+/** `1500` -> "1.5s"; the units a user types. */
+export function formatDuration(ms: number): string {
+  if (ms !== 0 && ms % HOUR_MS === 0) return `${ms / HOUR_MS}h`;
+  if (ms !== 0 && ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms >= 1000) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
+/**
+ * `500ms`, `2s`, `1m`, `15m`, `1h`; a bare number is seconds. Returns milliseconds, rounded; throws UsageError when
+ * the text is not a duration or the value is outside `range` (by default the option's DURATION_RANGES entry).
+ */
+export function parseDuration(
+  text: string,
+  what = 'duration',
+  range: DurationRange = DURATION_RANGES[what] ?? DEFAULT_DURATION_RANGE,
+): number {
   const match = DURATION.exec(text.trim());
   if (match === null)
     throw new UsageError(`${what} '${text}' is not a duration (use 500ms, 2s, 1m or a number of seconds)`);
   const value = Number(match[1]);
   const unit = match[2] ?? 's';
-  const factor = unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3_600_000;
-  return Math.round(value * factor);
+  const factor = unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : HOUR_MS;
+  const ms = Math.round(value * factor);
+  if (!(ms >= range.min && ms <= range.max)) {
+    throw new UsageError(
+      `${what} '${text}' is out of range: give ${formatDuration(range.min)} to ${formatDuration(range.max)}`,
+    );
+  }
+  return ms;
 }
 
 /** A positive integer flag value. */

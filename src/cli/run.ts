@@ -1,5 +1,6 @@
 // Turns a command's async body into the contract's behaviour: exit codes, one-line errors, --debug stack traces.
 import type { Command } from 'commander';
+import { describeError } from './describe-error.js';
 import { EXIT_PROBLEM, EXIT_USAGE, UsageError } from './errors.js';
 import type { Output } from './output.js';
 import { parseDuration } from './parse.js';
@@ -28,9 +29,9 @@ export function exitCodeFor(error: unknown): number {
   return typeof code === 'number' ? code : EXIT_PROBLEM;
 }
 
+/** The contract's error line, `nfsprobe: <what went wrong and what to do>`, for every command. */
 export function reportError(error: unknown, debug: boolean): void {
-  const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`nfsprobe: ${message.split('\n')[0]}\n`);
+  process.stderr.write(`nfsprobe: ${describeError(error)}\n`);
   if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
 }
 

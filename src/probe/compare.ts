@@ -1,6 +1,7 @@
 // HA parity of two NFS servers from two snapshots: the checks an operator needs before (or after) a failover, each
 // pass/warn/fail with what differs and a concrete remedy. Pure: no network, so snapshots from files work the same.
 import { compareFileHandles, decodeFileHandle } from '../nfs/fh/index.js';
+import { plural } from './plural.js';
 import type { Snapshot, SnapshotHandleV3, SnapshotHandleV4, SnapshotTarget } from './snapshot.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';
@@ -113,7 +114,7 @@ function compareExports(a: Snapshot, b: Snapshot): Check[] {
   const onlyB = setDifference(eb, ea);
   const checks: Check[] = [];
   if (onlyA.length === 0 && onlyB.length === 0) {
-    checks.push(check('exports', 'pass', ea, eb, `the same ${ea.length} exports`));
+    checks.push(check('exports', 'pass', ea, eb, `the same ${plural(ea.length, 'export')}`));
   } else {
     checks.push(
       check(

@@ -47,6 +47,12 @@ export interface DemoOptions {
   /** How long to keep retrying the clients that are down (default 2 s). */
   retryDeadlineMs?: number;
   onProgress?: (line: string) => void;
+  /**
+   * An empty directory for the demo's statd directory (sm/, sm.bak/, state), which the caller removes. Default: a
+   * fresh `nfsprobe-demo-*` under the system temp directory, removed when the demo ends (a caller that may be killed
+   * mid-run, like the CLI, passes its own and removes it on every exit path).
+   */
+  directory?: string;
 }
 
 /**
@@ -63,7 +69,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const withFsid = decodeFileHandle(hexBytes(DEMO_HANDLES.withFsid));
   const comparison = compareFileHandles(primary, standby);
 
-  const root = await mkdtemp(join(tmpdir(), 'nfsprobe-demo-'));
+  const root = options.directory ?? (await mkdtemp(join(tmpdir(), 'nfsprobe-demo-')));
   const listeners: NsmListener[] = [];
   try {
     const clients: DemoClient[] = [];
@@ -102,7 +108,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     return { handles: { primary, standby, withFsid, comparison }, notify, clients };
   } finally {
     await Promise.all(listeners.map((l) => l.close().catch(() => {})));
-    await rm(root, { recursive: true, force: true });
+    if (options.directory === undefined) await rm(root, { recursive: true, force: true });
   }
 }
 

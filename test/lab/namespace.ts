@@ -2,11 +2,11 @@
 // (`unshare -n -m --propagation private`), brings up that namespace's loopback, mounts a private tmpfs on /run and
 // starts the real peers there. Everything started is tracked by PID and stopped in teardown, never by name.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Test } from 'tap';
+import { tempDir } from '../helpers/temp.js';
 
 const LAB_ENV = 'NFSPROBE_LAB';
 
@@ -64,7 +64,7 @@ export interface Daemon {
  * Start a daemon in the foreground, log its output to a file, and register its PID-based stop with t.teardown.
  */
 export function startDaemon(t: Test, command: string, args: readonly string[], name = command): Daemon {
-  const dir = mkdtempSync(join(tmpdir(), 'nfsprobe-lab-'));
+  const dir = tempDir('nfsprobe-lab-');
   const logFile = join(dir, `${name.replace(/[^\w.-]/g, '_')}.log`);
   const fd = openSync(logFile, 'a');
   const child = spawn(command, [...args], { stdio: ['ignore', fd, fd], detached: false });
@@ -151,7 +151,7 @@ export async function startRpcbind(t: Test): Promise<Daemon> {
 
 /** A fresh statd state directory (sm/, sm.bak/ owned by user statd) under a temp dir. */
 export function makeStatdDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'nfsprobe-statd-'));
+  const dir = tempDir('nfsprobe-statd-');
   execFileSync('mkdir', ['-p', join(dir, 'sm'), join(dir, 'sm.bak')]);
   try {
     execFileSync('chown', ['-R', 'statd', dir]);
@@ -292,7 +292,7 @@ export interface GaneshaOptions {
  * Stopped by PID in teardown. Needs rpcbind running (startRpcbind).
  */
 export async function startGanesha(t: Test, o: GaneshaOptions): Promise<Daemon & { dir: string; config: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'nfsprobe-ganesha-'));
+  const dir = tempDir('nfsprobe-ganesha-');
   const nfsPort = o.nfsPort ?? 2049;
   const mountPort = o.mountPort ?? 20048;
   const nlmPort = o.nlmPort ?? 20049;

@@ -1,12 +1,12 @@
 // `compare` against two live nfs-ganesha servers in one private namespace: the same directory with the same
 // Export_Id passes every check; another Export_Id, or the same data copied onto a tmpfs, fails the right checks and
 // names the right handle fields. Snapshot files and hosts mix.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { compareSnapshots } from '../../src/probe/compare.js';
 import { takeSnapshot } from '../../src/probe/snapshot.js';
+import { tempDir } from '../helpers/temp.js';
 import {
   enterLab,
   makeStatdDir,
@@ -31,7 +31,7 @@ const B_SAME_PORTS = { ...A, host: '127.0.0.2' };
 if (await enterLab(t, import.meta.url, PEERS)) {
   await startRpcbind(t);
   await startStatd(t, makeStatdDir());
-  const work = mkdtempSync(join(tmpdir(), 'nfsprobe-compare-'));
+  const work = tempDir('nfsprobe-compare-');
   const capture = join(work, 'compare.pcap');
   const tshark = await startCapture(t, capture);
   const exportDir = join(work, 'export');

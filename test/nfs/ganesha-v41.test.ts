@@ -1,17 +1,17 @@
 // A ganesha that refuses NFSv4.0 (Minor_Versions = 1, 2): `fh get --nfs-version 4` and `snapshot` fall back to the
 // NFSv4.1 session path (EXCHANGE_ID, CREATE_SESSION, SEQUENCE) and get the same handle as MOUNT.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { connect } from '../../src/nfs/connect.js';
 import { takeSnapshot } from '../../src/probe/snapshot.js';
+import { tempDir } from '../helpers/temp.js';
 import { enterLab, run, startGanesha, startRpcbind } from '../lab/namespace.js';
 import { runCli } from './cli-run.js';
 
 if (await enterLab(t, import.meta.url, ['rpcbind', 'ganesha.nfsd', 'rpcinfo'])) {
   await startRpcbind(t);
-  const exportDir = join(mkdtempSync(join(tmpdir(), 'nfsprobe-v41-')), 'data');
+  const exportDir = join(tempDir('nfsprobe-v41-'), 'data');
   run('mkdir', ['-p', exportDir]);
   writeFileSync(join(exportDir, 'f'), 'x');
   await startGanesha(t, { exportDir, exportId: 3, nfsv4Extra: 'Minor_Versions = 1, 2;' });

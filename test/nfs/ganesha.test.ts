@@ -1,8 +1,7 @@
 // Interop against real nfs-ganesha (VFS FSAL) in a private namespace: exports vs showmount, fh get vs an independent
 // MOUNT client and stat(1), NFSv3 operations including WRITE stability and NFS3ERR_STALE, NFSv4.0 and 4.1, and a
 // tshark capture of all of it without malformed packets.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
@@ -10,6 +9,7 @@ import { connect } from '../../src/nfs/connect.js';
 import { NfsError } from '../../src/nfs/errors.js';
 import { CREATEMODE3, STABLE_HOW } from '../../src/nfs/nfs3/index.js';
 import { FATTR4, NF4TYPE } from '../../src/nfs/nfs4/index.js';
+import { tempDir } from '../helpers/temp.js';
 import {
   enterLab,
   run,
@@ -34,10 +34,10 @@ function fsidWireHex(statfsHex: string): string {
 
 if (await enterLab(t, import.meta.url, PEERS)) {
   await startRpcbind(t);
-  const work = mkdtempSync(join(tmpdir(), 'nfsprobe-ganesha-test-'));
+  const work = tempDir('nfsprobe-ganesha-test-');
   const capture = join(work, 'nfs.pcap');
   const tshark = await startCapture(t, capture);
-  const exportDir = join(mkdtempSync(join(tmpdir(), 'nfsprobe-export-')), 'data');
+  const exportDir = join(tempDir('nfsprobe-export-'), 'data');
   run('mkdir', ['-p', exportDir]);
   writeFileSync(join(exportDir, 'hello.txt'), 'hello');
   await startGanesha(t, { exportDir, exportId: 1 });

@@ -1,15 +1,15 @@
 // Helpers shared by the nsm tests: temp statd directories, and a compiled copy of src for child processes (a child
 // started through the TypeScript loader takes seconds; the crash test starts dozens).
 import { execFile, spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { StatdDirectory } from '../../src/nsm/index.js';
+import { tempDir } from '../helpers/temp.js';
 
 export function tempStatd(): StatdDirectory {
-  const dir = mkdtempSync(join(tmpdir(), 'nfsprobe-sd-'));
+  const dir = tempDir('nfsprobe-sd-');
   mkdirSync(join(dir, 'sm'));
   mkdirSync(join(dir, 'sm.bak'));
   return new StatdDirectory(dir);
@@ -21,7 +21,7 @@ let built: Promise<string> | undefined;
 /** Compile src/ once per test process into a temp package (dist/, package.json, node_modules link); returns its root. */
 export function buildOnce(): Promise<string> {
   built ??= (async () => {
-    const root = mkdtempSync(join(tmpdir(), 'nfsprobe-build-'));
+    const root = tempDir('nfsprobe-build-');
     // `npm test` has built dist/ once already: link it instead of compiling again.
     if (process.env.NFSPROBE_PREBUILT === '1') symlinkSync(join(REPO, 'dist'), join(root, 'dist'));
     else

@@ -1,11 +1,11 @@
 // Interop with the real sm-notify (nfs-utils) in a private namespace: it notifies our NsmListener (registered with
 // rpcbind as status), and our notifier and sm-notify leave the same directory behind.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { NsmListener, type NsmNotifyEvent, notifyAll, StatdDirectory } from '../../src/nsm/index.js';
+import { tempDir } from '../helpers/temp.js';
 import { enterLab, makeStatdDir, startRpcbind } from '../lab/namespace.js';
 
 /** Run sm-notify to completion (it exits when every host answered); returns its log. */
@@ -52,7 +52,7 @@ function snapshot(dir: StatdDirectory): { sm: string[]; bak: string[]; state: st
 
 if (await enterLab(t, import.meta.url, ['rpcbind', 'sm-notify', 'rpcinfo'])) {
   // Private /etc/hosts (this is a private mount namespace): client-0..client-19 are all 127.0.0.1.
-  const hosts = join(mkdtempSync(join(tmpdir(), 'nfsprobe-hosts-')), 'hosts');
+  const hosts = join(tempDir('nfsprobe-hosts-'), 'hosts');
   const names = Array.from({ length: 20 }, (_, i) => `client-${i}`).join(' ');
   writeFileSync(hosts, `127.0.0.1 localhost ${names}\n`);
   execFileSync('mount', ['--bind', hosts, '/etc/hosts']);

@@ -1,12 +1,12 @@
 // notifyAll against a fleet of simulated clients on 127.x.y.z (no namespace needed: the fleet uses a free high
 // port as its "rpcbind" port on every address, passed as rpcbindPort).
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { fleetAddress, startFleet } from '../../bench/nsm-fleet.js';
 import { notifyAll } from '../../src/nsm/index.js';
+import { tempDir } from '../helpers/temp.js';
 import { tempStatd } from './helpers.js';
 
 const fast = { firstTimeoutMs: 300, retransmitMs: 100, kernelStatePath: null, privilegedPort: false } as const;
@@ -128,7 +128,7 @@ t.test('explicit state; dry run changes nothing and sends nothing', async (t) =>
 t.test('nobody to notify: lockd grace lifted (switchable), state not bumped', async (t) => {
   const sd = tempStatd();
   await sd.writeState(5);
-  const grace = join(mkdtempSync(join(tmpdir(), 'nfsprobe-grace-')), 'nlm_end_grace');
+  const grace = join(tempDir('nfsprobe-grace-'), 'nlm_end_grace');
   writeFileSync(grace, '');
   const off = await notifyAll({ directory: sd, liftGrace: false, nlmEndGracePath: grace, ...fast });
   t.equal(off.graceLifted, false);
@@ -157,7 +157,7 @@ t.test('kernel state file written when present', async (t) => {
   t.teardown(() => fleet.close());
   const sd = tempStatd();
   await sd.addRecord({ monName: addresses[0]!, myName: 'n' });
-  const kernel = join(mkdtempSync(join(tmpdir(), 'nfsprobe-k-')), 'nsm_local_state');
+  const kernel = join(tempDir('nfsprobe-k-'), 'nsm_local_state');
   writeFileSync(kernel, '0\n');
   await notifyAll({ directory: sd, rpcbindPort: fleet.port, ...fast, kernelStatePath: kernel });
   t.equal(readFileSync(kernel, 'utf8'), '3\n');

@@ -1,12 +1,13 @@
 // StatdDirectory: nfs-utils' on-disk format (records, state), skip rules, crash-safe rewrites, owners, modes, lock.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { endianness, tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { endianness } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { locateStatdDirectory, parseNfsConf } from '../../src/nsm/locate.js';
 import { checkRecordName, formatRecordLine, parseRecordLine } from '../../src/nsm/record.js';
 import { StatdDirectory } from '../../src/nsm/statd-directory.js';
+import { tempDir } from '../helpers/temp.js';
 
 const LE = endianness() === 'LE';
 const priv = Uint8Array.from(Buffer.from('66a89ab53b650b00804d729c00000000', 'hex'));
@@ -14,7 +15,7 @@ const priv = Uint8Array.from(Buffer.from('66a89ab53b650b00804d729c00000000', 'he
 const REAL_LINE = '0100007f 000186b5 00000003 00000010 66a89ab53b650b00804d729c00000000 192.168.50.27 synology';
 
 function tempStatd(): StatdDirectory {
-  const dir = mkdtempSync(join(tmpdir(), 'nfsprobe-sd-'));
+  const dir = tempDir('nfsprobe-sd-');
   mkdirSync(join(dir, 'sm'));
   mkdirSync(join(dir, 'sm.bak'));
   return new StatdDirectory(dir);
@@ -117,7 +118,7 @@ t.test('scanList skips what statd skips and reports malformed lines', async (t) 
   });
   t.equal(scan.skipped.find((s) => s.file === 'mixed')?.count, 2, 'one entry for the file, counting both bad lines');
   t.same(await new StatdDirectory(join(sd.path, 'nope')).readMonitorList('sm').catch((e) => e.code), 'NO_DIRECTORY');
-  const empty = new StatdDirectory(mkdtempSync(join(tmpdir(), 'nfsprobe-sd-')));
+  const empty = new StatdDirectory(tempDir('nfsprobe-sd-'));
   t.same(await empty.readMonitorList('sm.bak'), [], 'a missing list is empty');
 });
 
@@ -154,7 +155,7 @@ t.test('moveAllToNotifyList: rename sm -> sm.bak, merge instead of overwrite', a
       `${r.host} present`,
     );
   t.equal(mode(join(sd.path, 'sm.bak', '10.0.0.5')), 0o600, 'rename keeps the mode');
-  const noBak = new StatdDirectory(mkdtempSync(join(tmpdir(), 'nfsprobe-sd-')));
+  const noBak = new StatdDirectory(tempDir('nfsprobe-sd-'));
   mkdirSync(join(noBak.path, 'sm'));
   await noBak.addRecord({ monName: 'x', myName: 'y' });
   await noBak.moveAllToNotifyList();
@@ -246,7 +247,7 @@ t.test('lock: exclusive, released on release() and when the holder is SIGKILLed'
 });
 
 t.test('locate: -P, nfs.conf [statd] state-directory-path (+ .d), /var/lib/nfs/statd, /var/lib/nfs', async (t) => {
-  const base = mkdtempSync(join(tmpdir(), 'nfsprobe-loc-'));
+  const base = tempDir('nfsprobe-loc-');
   const conf = join(base, 'nfs.conf');
   const statdRoot = join(base, 'var-lib-nfs-statd');
   const nfsRoot = join(base, 'var-lib-nfs');

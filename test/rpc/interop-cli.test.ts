@@ -3,13 +3,12 @@
 // TCP calls split into many record-marking fragments included.
 import { execFile } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { RpcbindClient, RpcClient, RpcServer } from '../../src/rpc/index.js';
 import type { XdrReader, XdrWriter } from '../../src/xdr/index.js';
 import { buildCli, nfsprobe } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp.js';
 import {
   enterLab,
   makeStatdDir,
@@ -58,7 +57,7 @@ if (await enterLab(t, import.meta.url, ['rpcbind', 'rpcinfo', 'rpc.statd', 'tsha
   t.test('nfsprobe rpcinfo / ping against rpcbind and rpc.statd, captured by tshark', async (t) => {
     const build = buildCli();
     t.equal(build.status, 0, `build: ${build.output}`);
-    const pcap = join(mkdtempSync(join(tmpdir(), 'nfsprobe-capture-')), 'rpc.pcap');
+    const pcap = join(tempDir('nfsprobe-capture-'), 'rpc.pcap');
     const capture = await startCapture(t, pcap);
     await startRpcbind(t);
     await startStatd(t, makeStatdDir());

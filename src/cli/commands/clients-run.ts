@@ -1,6 +1,7 @@
 // The body of `nfsprobe clients` (see clients.ts for its flags): list the statd directory's clients and probe them.
 import { type ClientReport, probeClients } from '../../nsm/client-probe.js';
 import { CLIENT_SKIP_REASONS, describeSkipped, StatdDirectory } from '../../nsm/statd-directory.js';
+import { plural } from '../../probe/plural.js';
 import { EXIT_OK, EXIT_PROBLEM, UsageError } from '../errors.js';
 import { type Output, paint, printable, printJson, table } from '../output.js';
 import { parseCount } from '../parse.js';
@@ -85,7 +86,7 @@ export async function clientsCommand(output: Output, flags: ClientsFlags): Promi
     });
   } else {
     const out = output.out;
-    out.write(`${directory.path}: ${clients.length} monitored client(s)\n`);
+    out.write(`${directory.path}: ${plural(clients.length, 'monitored client')}\n`);
     if (clients.length > 0) {
       const rows = [['LIST', 'CLIENT', ...(probed ? ['STATUS', 'ADDRESS', 'STATD', 'RTT'] : []), 'MONITORED AS']];
       for (const c of clients) {

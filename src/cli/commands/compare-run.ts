@@ -1,7 +1,9 @@
 // The body of `nfsprobe compare A B` (see compare.ts for its flags): load both sides, compare, print the checks.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { type Comparison, compareSnapshots } from '../../probe/compare.js';
+import { plural } from '../../probe/plural.js';
 import { parseSnapshot, type Snapshot, takeSnapshot } from '../../probe/snapshot.js';
+import { describeError } from '../describe-error.js';
 import { EXIT_OK, EXIT_PROBLEM, UsageError } from '../errors.js';
 import { type Output, paint, printable, printJson, table } from '../output.js';
 import { checkPath, connectOptions, type NfsFlags } from './nfs-options.js';
@@ -20,8 +22,17 @@ async function load(
   paths: string[],
 ): Promise<Snapshot> {
   if (existsSync(side)) {
+    if (statSync(side).isDirectory()) {
+      throw new UsageError(`'${side}' is a directory: give a snapshot file (nfsprobe snapshot HOST --out FILE)`);
+    }
+    let text: string;
     try {
-      return parseSnapshot(readFileSync(side, 'utf8'), side);
+      text = readFileSync(side, 'utf8');
+    } catch (error) {
+      throw new UsageError(describeError(error));
+    }
+    try {
+      return parseSnapshot(text, side);
     } catch (error) {
       throw new UsageError((error as Error).message);
     }
@@ -44,7 +55,7 @@ function print(output: Output, result: Comparison): void {
   for (const c of problems) output.out.write(`\n${printable(c.name)}: ${printable(c.remedy)}\n`);
   const failed = result.checks.filter((c) => c.status === 'fail').length;
   const warned = result.checks.filter((c) => c.status === 'warn').length;
-  output.out.write(`\n${result.checks.length} checks: ${failed} failed, ${warned} warnings\n`);
+  output.out.write(`\n${plural(result.checks.length, 'check')}: ${failed} failed, ${plural(warned, 'warning')}\n`);
 }
 
 export async function compareCommand(output: Output, a: string, b: string, flags: CompareFlags): Promise<number> {

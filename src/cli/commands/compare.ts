@@ -18,6 +18,10 @@ export function register(program: Command): void {
         '--failover',
         'A is the server before a failover, B after it (the default when A is a snapshot file and B a host): the NSM state must have gone up',
       )
+      .option(
+        '--json',
+        'print {"a": ..., "b": ..., "ok": ..., "checks": [{"name", "status", "a", "b", "detail", "remedy"}]} (docs/cli.md)',
+      )
       .addHelpText('after', '\nExit status 1 when any check fails (warnings do not fail).'),
   ).action(
     action(async (output, a: string, b: string, flags: CompareFlags) =>

@@ -1,20 +1,58 @@
 // The body of `nfsprobe demo` (see demo.ts for its flags): run the demo and tell what it shows.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runDemo } from '../../probe/demo.js';
 import { EXIT_OK } from '../errors.js';
 import { type Output, paint, printJson } from '../output.js';
 import { parseCount } from '../parse.js';
+import { notifyReportJson } from './notify-json.js';
+
+/**
+ * A scratch directory that is removed on every way out: the normal end, an error, Ctrl-C (SIGINT), SIGTERM, and the
+ * process.exit() that the launcher makes when stdout is closed early (`nfsprobe demo | head`, EPIPE).
+ */
+function scratchDirectory(): { path: string; release: () => void } {
+  const path = mkdtempSync(join(tmpdir(), 'nfsprobe-demo-'));
+  const remove = () => rmSync(path, { recursive: true, force: true });
+  const onSignal = (signal: NodeJS.Signals) => {
+    remove();
+    process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+  };
+  process.once('exit', remove);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return {
+    path,
+    release: () => {
+      process.off('exit', remove);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      remove();
+    },
+  };
+}
 
 export async function demoCommand(output: Output, opts: { clients: string }): Promise<number> {
   const clients = parseCount(opts.clients, '--clients', 1, 200);
+  const scratch = scratchDirectory();
+  try {
+    return await demo(output, clients, scratch.path);
+  } finally {
+    scratch.release();
+  }
+}
+
+async function demo(output: Output, clients: number, directory: string): Promise<number> {
   const say = (line = '') => {
     if (!output.json) output.out.write(`${line}\n`);
   };
   say('Simulated HA pair and clients on loopback; no NFS server, rpcbind or root needed.');
-  const result = await runDemo({ clients, onProgress: (line) => say(`   ${line}`) });
+  const result = await runDemo({ clients, directory, onProgress: (line) => say(`   ${line}`) });
   say();
   say(paint(output.out, 'bold', '1. Filehandles: what a client holds, and whether the standby will accept it'));
   if (output.json) {
-    printJson(output, result);
+    printJson(output, { ...result, notify: notifyReportJson(result.notify) });
     return EXIT_OK;
   }
   const { primary, standby, withFsid, comparison } = result.handles;

@@ -9,7 +9,8 @@ export function register(program: Command): void {
     program
       .command('exports')
       .description('list the exported directories and allowed clients (MOUNT EXPORT, like showmount -e)')
-      .argument('<host>', 'HOST or HOST:PORT (PORT: rpcbind)'),
+      .argument('<host>', 'HOST or HOST:PORT (PORT: rpcbind)')
+      .option('--json', 'print {"host": ..., "exports": [{"path": ..., "groups": [...]}]} (docs/cli.md)'),
   ).action(
     action(async (output, hostText: string, flags: NfsFlags) =>
       (await import('./exports-run.js')).exportsCommand(output, hostText, flags),

@@ -4,6 +4,7 @@ import { FileHandleError } from '../../nfs/fh/errors.js';
 import { statfsFsidText } from '../../nfs/fh/ha.js';
 import { parseFileHandleHex, parseFileHandleWords } from '../../nfs/fh/text.js';
 import { FILE_HANDLE_FORMATS, type FileHandle, type FileId, type Fsid } from '../../nfs/fh/types.js';
+import { plural } from '../../probe/plural.js';
 import { UsageError } from '../errors.js';
 import { type Output, paint, printJson, table } from '../output.js';
 
@@ -151,7 +152,7 @@ function verdict(output: Output, h: FileHandle): string {
 
 function describeHandle(output: Output, h: FileHandle, index: number, count: number): string {
   const rows: string[][] = [];
-  rows.push(['length', `${h.length} bytes, hash ${h.hash}`]);
+  rows.push(['length', `${plural(h.length, 'byte')}, hash ${h.hash}`]);
   rows.push(['format', `${h.format} (confidence ${h.confidence})`]);
   rows.push(['why', h.reasons.join('; ')]);
   if (h.exportId !== undefined) rows.push(['export id', String(h.exportId)]);

@@ -1,37 +1,35 @@
 // The body of `nfsprobe fh get HOST:/path` (see fh-get.ts for its flags): MOUNT+NFSv3 or NFSv4, decode, describe.
 import { connect } from '../../nfs/connect.js';
+import { decodeFileHandle } from '../../nfs/fh/detect.js';
 import { findExport, handleV3, handleV4, nfs4Client } from '../../probe/handles.js';
+import { plural } from '../../probe/plural.js';
 import { EXIT_OK, UsageError } from '../errors.js';
 import { type Output, printJson, table } from '../output.js';
 import { parseExportSpec } from '../parse.js';
+import { describeFileId, describeFsid } from './fh-decode-run.js';
 import { checkPath, connectOptions, type NfsFlags } from './nfs-options.js';
 
 export interface FhGetFlags extends NfsFlags {
   nfsVersion?: string;
 }
 
-function describe(output: Output, handle: Record<string, unknown>, rows: string[][]): void {
-  const fsid = handle.fsid as Record<string, unknown> | undefined;
-  const fileid = handle.fileid as Record<string, unknown> | undefined;
-  const fields = (o: Record<string, unknown> | undefined) =>
-    o === undefined
-      ? '-'
-      : Object.entries(o)
-          .filter(([k]) => k !== 'raw')
-          .map(([k, v]) => `${k}=${String(v)}`)
-          .join(' ');
+/**
+ * The handle as `fh decode` describes it (one notation for an fsid: device numbers and GETATTR's fsid pairs as
+ * `major:minor`), then the GETATTR rows.
+ */
+function describe(output: Output, hex: string, rows: string[][]): void {
+  const handle = decodeFileHandle(Uint8Array.from(Buffer.from(hex, 'hex')));
   const lines = [
-    ['handle', String(handle.hex)],
-    ['length', String(handle.length)],
-    ['hash', String(handle.hash)],
-    ['format', `${String(handle.format)} (confidence ${String(handle.confidence)})`],
-    ['fsid', fields(fsid)],
-    ['fileid', fields(fileid)],
+    ['handle', handle.hex],
+    ['length', `${plural(handle.length, 'byte')}, hash ${handle.hash}`],
+    ['format', `${handle.format} (confidence ${handle.confidence})`],
+    ['fsid', handle.fsid === undefined ? '-' : describeFsid(handle.fsid)],
+    ['fileid', handle.fileid === undefined ? '-' : describeFileId(handle.fileid)],
   ];
   if (handle.exportId !== undefined) lines.push(['export id', String(handle.exportId)]);
   lines.push(['device-based', String(handle.deviceBased)]);
   output.out.write(`${table([...lines, ...rows])}\n`);
-  for (const note of (handle.notes as string[] | undefined) ?? []) output.out.write(`note: ${note}\n`);
+  for (const note of handle.notes) output.out.write(`note: ${note}\n`);
 }
 
 export async function fhGetCommand(output: Output, spec: string, flags: FhGetFlags): Promise<number> {
@@ -49,7 +47,7 @@ export async function fhGetCommand(output: Output, spec: string, flags: FhGetFla
       if (output.json) {
         printJson(output, { export: `${host}:${path}`, nfsVersion: 3, mountedExport: exportPath, ...got });
       } else {
-        describe(output, got.handle, [
+        describe(output, String(got.handle.hex), [
           [
             'via',
             `MOUNT v3 MNT ${exportPath}${path === exportPath ? '' : ` + LOOKUP ${path.slice(exportPath.length)}`}`,
@@ -66,7 +64,7 @@ export async function fhGetCommand(output: Output, spec: string, flags: FhGetFla
       if (output.json) printJson(output, { export: `${host}:${path}`, nfsVersion: 4, ...got });
       else {
         const fsid = got.attributes.fsid;
-        describe(output, got.handle, [
+        describe(output, String(got.handle.hex), [
           ['via', `NFSv4.${got.minorVersion} PUTROOTFH + LOOKUP + GETFH`],
           ['getattr fsid', fsid ? `${fsid.major}:${fsid.minor}` : '-'],
           ['getattr fileid', got.attributes.fileid ?? '-'],

@@ -19,7 +19,11 @@ export function addFhGet(fh: Command): void {
       .command('get')
       .description('obtain the filehandle of an exported path (MOUNT v3 or NFSv4) and decode it')
       .argument('<export>', 'HOST:/path ([IPv6]:/path)')
-      .option('--nfs-version <3|4>', 'get the handle with MOUNT+NFSv3 (3) or NFSv4 PUTROOTFH/LOOKUP/GETFH (4)', '3'),
+      .option('--nfs-version <3|4>', 'get the handle with MOUNT+NFSv3 (3) or NFSv4 PUTROOTFH/LOOKUP/GETFH (4)', '3')
+      .option(
+        '--json',
+        'print {"export": ..., "nfsVersion": ..., "handle": H, "attributes": {...}}, H as in fh decode (docs/cli.md)',
+      ),
   ).action(
     action(async (output, spec: string, flags: FhGetFlags) =>
       (await import('./fh-get-run.js')).fhGetCommand(output, spec, flags),

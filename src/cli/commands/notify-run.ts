@@ -3,10 +3,12 @@ import { isIP } from 'node:net';
 import { readNfsConf } from '../../nsm/locate.js';
 import { type HostReport, notifyAll } from '../../nsm/notifier.js';
 import { StatdDirectory } from '../../nsm/statd-directory.js';
+import { plural } from '../../probe/plural.js';
 import { EXIT_OK, EXIT_PROBLEM, UsageError } from '../errors.js';
 import { type Output, paint, printable, printJson, table } from '../output.js';
 import { parseCount } from '../parse.js';
 import { progressBar } from '../progress.js';
+import { notifyReportJson } from './notify-json.js';
 
 export interface NotifyFlags {
   d?: boolean;
@@ -54,6 +56,8 @@ export async function notifyCommand(output: Output, flags: NotifyFlags): Promise
     throw new UsageError(`-m '${retryText}' is not a number of minutes`);
   }
   const retryMinutes = retryText === undefined ? 15 : Number(retryText);
+  // 0 retries until killed, as sm-notify; more than a week is a typo, not a plan.
+  if (retryMinutes > 7 * 24 * 60) throw new UsageError(`-m ${retryText}: at most ${7 * 24 * 60} minutes (a week)`);
   const portText = flags.p ?? smNotify?.get('outgoing-port');
   const sourcePort = portText === undefined ? undefined : parseCount(portText, '-p PORT', 1, 65535);
   const names = [...(flags.v ?? []), ...(flags.name ?? [])];
@@ -126,7 +130,7 @@ export async function notifyCommand(output: Output, flags: NotifyFlags): Promise
       throw error;
     });
     bar?.done();
-    if (output.json) printJson(output, report);
+    if (output.json) printJson(output, notifyReportJson(report));
     else printReport(output, report.hosts, report);
     return report.failed === 0 ? EXIT_OK : EXIT_PROBLEM;
   } finally {
@@ -153,7 +157,7 @@ function printReport(
   const as = report.monName === undefined ? "each record's my_name" : report.monName;
   const verb = report.dryRun ? 'would announce' : 'announced';
   out.write(
-    `${report.stateDir}: ${verb} state ${report.state} as ${as} to ${hosts.length} client(s) in ${report.durationMs} ms\n`,
+    `${report.stateDir}: ${verb} state ${report.state} as ${as} to ${plural(hosts.length, 'client')} in ${report.durationMs} ms\n`,
   );
   if (hosts.length === 0) {
     out.write(`nobody to notify${report.graceLifted ? "; lockd's grace period ended" : ''}\n`);
@@ -179,8 +183,7 @@ function printReport(
   });
   const bad = hosts.filter((h) => h.status === 'bad-record').length;
   if (report.dryRun) {
-    if (bad > 0)
-      out.write(`${bad} record file${bad === 1 ? '' : 's'} cannot be read: those clients would not be notified\n`);
+    if (bad > 0) out.write(`${plural(bad, 'record file')} cannot be used: those clients would not be notified\n`);
     return;
   }
   const failed = hosts.filter((h) => h.status !== 'notified').map((h) => printable(h.name));

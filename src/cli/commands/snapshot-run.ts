@@ -1,6 +1,8 @@
 // The body of `nfsprobe snapshot HOST` (see snapshot.ts for its flags): take the snapshot, print or write it.
+import { plural } from '../../probe/plural.js';
 import { takeSnapshot } from '../../probe/snapshot.js';
-import { writeFileAtomic } from '../atomic-write.js';
+import { checkWritable, writeFileAtomic } from '../atomic-write.js';
+import { describeProblem } from '../describe-error.js';
 import { EXIT_OK, EXIT_PROBLEM } from '../errors.js';
 import { type Output, printJson, toJson } from '../output.js';
 import { checkPath, connectOptions, type NfsFlags } from './nfs-options.js';
@@ -15,6 +17,7 @@ export async function snapshotCommand(output: Output, hostText: string, flags: S
   const { host, ...options } = connectOptions(hostText, flags, output.timeoutMs);
   const exports = (flags.export ?? []).map((p) => checkPath(p, '--export'));
   const paths = (flags.path ?? []).map((p) => checkPath(p, '--path'));
+  if (flags.out !== undefined) checkWritable(flags.out, '--out');
   const snapshot = await takeSnapshot(host, { ...options, exports, paths });
   const unreachable = snapshot.programs === null && snapshot.exports === null;
   if (flags.out === undefined) printJson(output, snapshot);
@@ -30,10 +33,11 @@ export async function snapshotCommand(output: Output, hostText: string, flags: S
     if (output.json) printJson(output, summary);
     else {
       output.out.write(
-        `snapshot of ${host} written to ${flags.out}: ${summary.targets} paths, ${summary.errors} errors\n`,
+        `snapshot of ${host} written to ${flags.out}: ${plural(summary.targets, 'path')}, ${plural(summary.errors, 'error')}\n`,
       );
     }
   }
-  for (const e of snapshot.errors) output.err.write(`nfsprobe: ${host}: ${e.step}: ${e.message}\n`);
+  for (const e of snapshot.errors)
+    output.err.write(`nfsprobe: ${host}: ${e.step}: ${describeProblem(e.code, e.message)}\n`);
   return unreachable ? EXIT_PROBLEM : EXIT_OK;
 }

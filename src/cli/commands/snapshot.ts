@@ -13,7 +13,13 @@ export function register(program: Command): void {
       .argument('<host>', 'HOST or HOST:PORT (PORT: rpcbind)')
       .option('--export <path>', 'only this export (repeatable; default: every export)', collect)
       .option('--path <path>', 'also record the handle of this path below an export (repeatable)', collect)
-      .option('--out <file>', 'write the JSON document to FILE (atomically) instead of stdout'),
+      .option('--out <file>', 'write the JSON document to FILE (atomically) instead of stdout')
+      .option('--json', 'with --out: print {"out", "host", "exports", "targets", "errors"} (counts; docs/cli.md)')
+      .addHelpText(
+        'after',
+        '\nThe snapshot is one JSON document (on stdout, or in --out FILE); docs/cli.md describes it.\n' +
+          'Exit status 1 when neither rpcbind nor MOUNT answered.',
+      ),
   ).action(
     action(async (output, hostText: string, flags: SnapshotFlags) =>
       (await import('./snapshot-run.js')).snapshotCommand(output, hostText, flags),

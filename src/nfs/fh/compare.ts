@@ -30,7 +30,17 @@ interface Check {
   readonly field: string;
   readonly get: (h: FileHandle) => unknown;
   readonly severity: DifferenceSeverity;
-  readonly consequence: string;
+  /** A function where the words depend on the handles (device numbers or not). */
+  readonly consequence: string | ((a: FileHandle, b: FileHandle) => string);
+}
+
+/** Device numbers only where the handles carry them; ganesha's and UUID-style fsids are values, not devices. */
+function fsidHalf(half: 'major' | 'minor'): (a: FileHandle, b: FileHandle) => string {
+  return (a, b) =>
+    a.deviceBased && b.deviceBased
+      ? `The device ${half} number differs: every handle goes stale after failover. ${PIN}`
+      : `The fsid differs (its ${half} half): the standby exports another filesystem or derives the fsid differently, ` +
+        `so every handle goes stale after failover. ${PIN}`;
 }
 
 const CHECKS: readonly Check[] = [
@@ -64,13 +74,13 @@ const CHECKS: readonly Check[] = [
     field: 'fsid.major',
     get: (h) => h.fsid?.major,
     severity: 'fail',
-    consequence: `The device major number differs: every handle goes stale after failover. ${PIN}`,
+    consequence: fsidHalf('major'),
   },
   {
     field: 'fsid.minor',
     get: (h) => h.fsid?.minor,
     severity: 'fail',
-    consequence: `The device minor number differs: every handle goes stale after failover. ${PIN}`,
+    consequence: fsidHalf('minor'),
   },
   {
     field: 'fsid.number',
@@ -154,7 +164,7 @@ export function compareFileHandles(a: FileHandle, b: FileHandle): FileHandleComp
           a: va,
           b: vb,
           severity: check.severity,
-          consequence: check.consequence,
+          consequence: typeof check.consequence === 'string' ? check.consequence : check.consequence(a, b),
         });
       }
     }
