@@ -7,7 +7,7 @@ import { ganeshaChecks } from './ganesha-checks.js';
 import { bootServicesCheck, graceLeaseCheck, v4RecoveryChecks } from './nfsd-checks.js';
 import { NodeFiles } from './node-files.js';
 import { peerChecks } from './peer.js';
-import type { CheckReport, NodeFacts } from './report.js';
+import { type CheckReport, type NodeFacts, result } from './report.js';
 import { rpcPipefsCheck, statdNameCheck, statdSharedDirCheck } from './statd-checks.js';
 
 export interface CheckOptions {
@@ -27,7 +27,12 @@ export function runChecks(options: CheckOptions = {}): CheckReport {
   const conf = readNodeNfsConf(files);
   const statdDir = statdDirectory(files, conf);
   const exportsPart = exportsChecks(files);
-  const statdName = statdNameCheck(files, conf, options.floating);
+  // Without a statd directory there is no statd to name and no directory rpc_pipefs could sit in.
+  const statdSetUp = files.lstat(statdDir.path) !== undefined;
+  const noStatd = `${statdDir.path} does not exist (statd not installed or not set up)`;
+  const statdName = statdSetUp
+    ? statdNameCheck(files, conf, options.floating)
+    : { result: result('statd.name', 'skip', options.floating ?? 'statd', noStatd), name: null };
   const knfsdConfigured =
     exportsPart.facts !== null ||
     files.lstat('/etc/nfs.conf') !== undefined ||
@@ -39,7 +44,9 @@ export function runChecks(options: CheckOptions = {}): CheckReport {
     ...exportsPart.results,
     statdSharedDirCheck(files, statdDir),
     statdName.result,
-    ...rpcPipefsCheck(files, conf, statdDir),
+    ...(statdSetUp
+      ? rpcPipefsCheck(files, conf, statdDir)
+      : [result('rpc-pipefs.local', 'skip', statdDir.path, noStatd)]),
     ...v4RecoveryChecks(files, conf),
     grace.result,
     ...bootServicesCheck(files),

@@ -71,7 +71,14 @@ export function statdSharedDirCheck(files: NodeFiles, dir: { path: string; evide
       'start statd once on the shared directory',
       files.evidence(`${dir.path}/state`),
     );
-  else if (!state.isFile() || state.size !== 4) {
+  else if (state.isFile() && state.size === 0) {
+    problem(
+      'warn',
+      'state is empty (statd initialises it when it first starts)',
+      'start statd once on the shared directory',
+      files.evidence(`${dir.path}/state`),
+    );
+  } else if (!state.isFile() || state.size !== 4) {
     problem(
       'fail',
       'state is not a 4-byte file',
