@@ -54,12 +54,16 @@ class Lexer {
     private readonly read: IncludeReader,
   ) {
     this.frames.push(first);
+    this.last = first;
   }
 
+  /** Where the lexer is; at the end of the input, the end of the first file. */
   get where(): { file: string; line: number } {
-    const f = this.frames[this.frames.length - 1]!;
+    const f = this.frames[this.frames.length - 1] ?? this.last;
     return { file: f.file, line: f.line };
   }
+
+  private last: Frame;
 
   next(): Token | undefined {
     for (;;) {
@@ -68,7 +72,7 @@ class Lexer {
       const token = this.scan(f);
       if (token !== undefined) return token;
       if (f.pos >= f.text.length) {
-        this.frames.pop();
+        this.last = this.frames.pop()!;
       }
     }
   }
