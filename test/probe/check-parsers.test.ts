@@ -1,6 +1,6 @@
 // The exports(5) and ganesha.conf parsers of `nfsprobe check`: what they read, the malformed inputs with their codes,
 // random input (only ConfigSyntaxError, with a file and line), and a 1 MB line.
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -120,6 +120,7 @@ t.test('ganesha: malformed input names its code and line', async (t) => {
 
 t.test('ganesha: %include relative to the including file, under --root, with loop and depth bounds', async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'nfsprobe-check-'));
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
   mkdirSync(join(root, 'etc/ganesha/conf.d'), { recursive: true });
   writeFileSync(
     join(root, 'etc/ganesha/ganesha.conf'),
