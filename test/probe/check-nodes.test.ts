@@ -146,6 +146,11 @@ t.test('variations on a copy of the ready node', async (t) => {
     runChecks({ root, floating: 'nfs-ha.example' }).checks.find(
       (c) => c.id === id && (subject === undefined || c.subject === subject),
     )?.status;
+  // An absolute link is a path of the node, resolved inside the tree.
+  rmSync(join(root, 'var/lib/nfs'));
+  symlinkSync('/srv/shared/nfs', join(root, 'var/lib/nfs'));
+  t.equal(statusOf('statd.shared-dir'), 'pass');
+  t.equal(statusOf('nfsd.v4-recovery'), 'pass');
   // No mountinfo: the mount-based checks skip, fsid= ones still pass.
   rmSync(join(root, 'proc/self/mountinfo'));
   t.equal(statusOf('exports.fsid', '/srv/xfs'), 'skip');
