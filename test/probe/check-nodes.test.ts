@@ -185,6 +185,16 @@ t.test('variations on a copy of the ready node', async (t) => {
     'NFS_CORE_PARAM { Enable_NLM = false; }\nNFSV4 { RecoveryBackend = rados_cluster; Server_Scope = s; }\n',
   );
   t.equal(statusOf('ganesha.recovery'), 'pass');
+  writeFileSync(
+    join(root, 'etc/ganesha/exports.conf'),
+    'EXPORT { Export_Id = one; Path = /a; Filesystem_id = 1.1; }\n',
+  );
+  writeFileSync(join(root, 'etc/ganesha/ganesha.conf'), '%include exports.conf\n');
+  t.equal(statusOf('ganesha.export-id', '/a'), 'fail', 'a non-numeric Export_Id');
+  writeFileSync(
+    join(root, 'etc/ganesha/ganesha.conf'),
+    'NFS_CORE_PARAM { Enable_NLM = false; }\nNFSV4 { RecoveryBackend = rados_cluster; Server_Scope = s; }\n',
+  );
   t.equal(statusOf('ganesha.nlm'), 'pass');
   symlinkSync('loop', join(root, 'srv/loop'));
   writeFileSync(join(root, 'etc/exports'), '/srv/loop/x *(rw,sync)\n');

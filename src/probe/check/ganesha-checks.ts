@@ -98,6 +98,19 @@ export function ganeshaChecks(
       );
       continue;
     }
+    if (!/^\d+$/.test(first(id) ?? '') || Number(first(id)) > 0xffff) {
+      results.push(
+        result(
+          'ganesha.export-id',
+          'fail',
+          path,
+          `Export_Id ${JSON.stringify(first(id))} is not a number from 0 to 65535`,
+          at(id),
+          'give every EXPORT its own numeric Export_Id',
+        ),
+      );
+      continue;
+    }
     const value = String(Number(first(id)));
     const other = ids.get(value);
     if (other !== undefined) {
