@@ -191,6 +191,8 @@ t.test('variations on a copy of the ready node', async (t) => {
   );
   writeFileSync(join(root, 'etc/ganesha/ganesha.conf'), '%include exports.conf\n');
   t.equal(statusOf('ganesha.export-id', '/a'), 'fail', 'a non-numeric Export_Id');
+  writeFileSync(join(root, 'etc/ganesha/ganesha.conf'), '%url rados://pool/ns/conf\n');
+  t.equal(statusOf('ganesha.export-id', 'rados://pool/ns/conf'), 'skip', '%url is named, not followed');
   writeFileSync(
     join(root, 'etc/ganesha/ganesha.conf'),
     'NFS_CORE_PARAM { Enable_NLM = false; }\nNFSV4 { RecoveryBackend = rados_cluster; Server_Scope = s; }\n',

@@ -155,6 +155,29 @@ t.test('ganesha: %include relative to the including file, under --root, with loo
     'INCLUDE_LOOP@2',
   );
   t.equal(readFileSync(join(root, 'etc/ganesha/d12.conf'), 'utf8'), 'A { }\n');
+  // %dir: the directory's *.conf files in name order; %url is listed, not followed.
+  writeFileSync(join(root, 'etc/ganesha/conf.d/b.conf'), 'B { x = 2; }\n');
+  writeFileSync(join(root, 'etc/ganesha/conf.d/a.conf'), 'A { x = 1; }\n');
+  writeFileSync(join(root, 'etc/ganesha/conf.d/ignored.txt'), 'not = parsed\n');
+  rmSync(join(root, 'etc/ganesha/conf.d/exports.conf'));
+  rmSync(join(root, 'etc/ganesha/conf.d/more.conf'));
+  writeFileSync(join(root, 'etc/ganesha/dir.conf'), '%dir conf.d\n%url "rados://pool/ns/obj"\nC { }\n');
+  const dir = loadGanesha(files, '/etc/ganesha/dir.conf');
+  if ('reason' in dir) throw new Error(dir.reason);
+  t.same(
+    dir.blocks.map((b) => `${b.name} ${b.file}:${b.line}`),
+    ['A etc/ganesha/conf.d/a.conf:1', 'B etc/ganesha/conf.d/b.conf:1', 'C etc/ganesha/dir.conf:3'],
+  );
+  t.same(dir.notFollowed, ['etc/ganesha/dir.conf:2 rados://pool/ns/obj']);
+  t.equal(
+    codeOf(() => loadGanesha(files, '/etc/ganesha/conf.d/a.conf')),
+    'ok',
+  );
+  writeFileSync(join(root, 'etc/ganesha/nodir.conf'), '%dir missing.d\n');
+  t.equal(
+    codeOf(() => loadGanesha(files, '/etc/ganesha/nodir.conf')),
+    'INCLUDE_MISSING@1',
+  );
 });
 
 /** Random text over the grammars' alphabet: only a result or a ConfigSyntaxError with a file and a line in range. */

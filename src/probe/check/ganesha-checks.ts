@@ -17,7 +17,7 @@ const IDS = [
   'ganesha.nlm',
 ] as const;
 
-/** Parse ganesha.conf under the node's root, following %include (node paths, relative to the including file). */
+/** Parse ganesha.conf under the node's root, following %include and %dir (node paths, relative to the includer). */
 export function loadGanesha(files: NodeFiles, path = GANESHA_CONF): GaneshaBlock | { reason: string } {
   const r = files.read(path);
   if (!r.ok) return { reason: r.reason };
@@ -29,6 +29,7 @@ export function loadGanesha(files: NodeFiles, path = GANESHA_CONF): GaneshaBlock
       return included.ok ? { text: included.text, file: files.evidence(include) } : undefined;
     },
     path,
+    (dir) => files.list(posix.normalize(dir)),
   );
 }
 
@@ -138,6 +139,12 @@ export function ganeshaChecks(
     }
   }
   if (exports.length === 0) results.push(result('ganesha.export-id', 'skip', GANESHA_CONF, 'no EXPORT block'));
+  for (const url of conf.notFollowed ?? []) {
+    const [where, target] = url.split(' ', 2) as [string, string];
+    results.push(
+      result('ganesha.export-id', 'skip', target, '%url is not followed offline: what it holds is not checked', where),
+    );
+  }
 
   // Filesystem_id, or an fsid type derived from the filesystem UUID.
   for (const e of exports) {

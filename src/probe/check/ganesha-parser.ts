@@ -1,6 +1,7 @@
 // nfs-ganesha's configuration grammar (src/config_parsing conf_lex.l / conf_yacc.y): `NAME { ... }` blocks,
 // `key = value[, value ...];` statements, `#` comments, "double" (with \ escapes) and 'single' quoted strings, and
-// `%include PATH` spliced in where it stands, PATH relative to the including file.
+// `%include PATH` and `%dir DIR` (its *.conf files, in name order) spliced in where they stand, relative to the
+// including file; `%url` (RADOS objects) cannot be followed offline and is listed in `notFollowed`.
 import { dirname, isAbsolute, join } from 'node:path';
 import { ConfigSyntaxError } from './errors.js';
 
@@ -18,10 +19,15 @@ export interface GaneshaBlock {
   readonly line: number;
   readonly statements: GaneshaStatement[];
   readonly blocks: GaneshaBlock[];
+  /** On the root block: `%url` directives (`file:line target`), which are not followed. */
+  readonly notFollowed?: string[];
 }
 
 /** Reads an included file: its text and the name to report it by, or undefined when it cannot be read. */
 export type IncludeReader = (path: string) => { text: string; file: string } | undefined;
+
+/** Lists a %dir directory (file names), or undefined when it cannot be listed. */
+export type DirectoryLister = (path: string) => string[] | undefined;
 
 export const MAX_INCLUDE_DEPTH = 10;
 export const MAX_BLOCK_DEPTH = 64;
@@ -49,9 +55,12 @@ const BLANK = new Set([' ', '\t', '\r', '\f', '\v']);
 
 class Lexer {
   private readonly frames: Frame[] = [];
+  readonly notFollowed: string[] = [];
+
   constructor(
     first: Frame,
     private readonly read: IncludeReader,
+    private readonly list: DirectoryLister,
   ) {
     this.frames.push(first);
     this.last = first;
@@ -99,8 +108,9 @@ class Lexer {
         const start = f.pos;
         while (f.pos < text.length && !isDelimiter(text[f.pos]!)) f.pos++;
         const word = text.slice(start, f.pos);
-        if (word.toLowerCase() === '%include') {
-          this.include(f);
+        const directive = word.toLowerCase();
+        if (directive === '%include' || directive === '%dir' || directive === '%url') {
+          this.include(f, directive);
           return undefined;
         }
         return { kind: 'word', value: word, file: f.file, line: f.line };
@@ -132,7 +142,7 @@ class Lexer {
     throw new ConfigSyntaxError('UNTERMINATED_QUOTE', f.file, f.line, `string has no closing ${quote}`);
   }
 
-  private include(f: Frame): void {
+  private include(f: Frame, directive: '%include' | '%dir' | '%url'): void {
     const line = f.line;
     // The path: the next token on the same line, quoted or bare.
     while (f.pos < f.text.length && BLANK.has(f.text[f.pos]!)) f.pos++;
@@ -144,18 +154,33 @@ class Lexer {
       while (f.pos < f.text.length && !isDelimiter(f.text[f.pos]!)) f.pos++;
       target = f.text.slice(start, f.pos);
     }
-    if (target === '') throw new ConfigSyntaxError('UNEXPECTED_TOKEN', f.file, line, '%include needs a file name');
-    const path = isAbsolute(target) ? target : join(dirname(f.path), target);
-    if (this.frames.some((frame) => frame.path === path)) {
-      throw new ConfigSyntaxError('INCLUDE_LOOP', f.file, line, `%include ${target} includes itself`);
+    if (target === '') throw new ConfigSyntaxError('UNEXPECTED_TOKEN', f.file, line, `${directive} needs a name`);
+    if (directive === '%url') {
+      this.notFollowed.push(`${f.file}:${line} ${target}`);
+      return;
     }
+    const path = isAbsolute(target) ? target : join(dirname(f.path), target);
     if (this.frames.length > MAX_INCLUDE_DEPTH) {
       throw new ConfigSyntaxError('INCLUDE_DEPTH', f.file, line, `%include nested deeper than ${MAX_INCLUDE_DEPTH}`);
     }
-    const loaded = this.read(path);
-    if (loaded === undefined)
-      throw new ConfigSyntaxError('INCLUDE_MISSING', f.file, line, `cannot read %include ${path}`);
-    this.frames.push({ text: loaded.text, file: loaded.file, path, pos: 0, line: 1 });
+    let paths = [path];
+    if (directive === '%dir') {
+      const names = this.list(path);
+      if (names === undefined) throw new ConfigSyntaxError('INCLUDE_MISSING', f.file, line, `cannot list %dir ${path}`);
+      paths = names
+        .filter((n) => n.endsWith('.conf'))
+        .sort()
+        .map((n) => join(path, n));
+    }
+    // Frames are a stack: push the last file first so that the first is read first.
+    for (const p of paths.reverse()) {
+      if (this.frames.some((frame) => frame.path === p)) {
+        throw new ConfigSyntaxError('INCLUDE_LOOP', f.file, line, `${directive} ${target} includes ${p} again`);
+      }
+      const loaded = this.read(p);
+      if (loaded === undefined) throw new ConfigSyntaxError('INCLUDE_MISSING', f.file, line, `cannot read ${p}`);
+      this.frames.push({ text: loaded.text, file: loaded.file, path: p, pos: 0, line: 1 });
+    }
   }
 }
 
@@ -164,16 +189,23 @@ function isDelimiter(c: string): boolean {
 }
 
 const noIncludes: IncludeReader = () => undefined;
+const noDirectories: DirectoryLister = () => undefined;
 
 /**
  * Parse ganesha.conf text into a root block (name '') holding the top-level blocks. `path` is where the file lives
  * (includes are resolved against it); `file` names it in errors. Throws ConfigSyntaxError at the first error.
  * Iterative (an explicit block stack with a depth bound), linear in the input.
  */
-export function parseGanesha(text: string, file: string, read: IncludeReader = noIncludes, path = file): GaneshaBlock {
-  const root: GaneshaBlock = { name: '', file, line: 1, statements: [], blocks: [] };
+export function parseGanesha(
+  text: string,
+  file: string,
+  read: IncludeReader = noIncludes,
+  path = file,
+  list: DirectoryLister = noDirectories,
+): GaneshaBlock {
+  const lexer = new Lexer({ text, file, path, pos: 0, line: 1 }, read, list);
+  const root: GaneshaBlock = { name: '', file, line: 1, statements: [], blocks: [], notFollowed: lexer.notFollowed };
   const stack: GaneshaBlock[] = [root];
-  const lexer = new Lexer({ text, file, path, pos: 0, line: 1 }, read);
   let token = lexer.next();
   const fail = (t: Token | undefined, message: string): never => {
     const at = t ?? lexer.where;
