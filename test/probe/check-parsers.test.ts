@@ -187,6 +187,8 @@ const alphabet = fc.constantFrom(
   '\\040',
   '%include ',
   '%include "x"',
+  '%dir x',
+  '%url y',
   'EXPORT {',
   'rw,sync',
 );
