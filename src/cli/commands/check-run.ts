@@ -2,7 +2,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { runChecks } from '../../probe/check/checks.js';
-import { PeerReportError, parsePeerReport } from '../../probe/check/peer.js';
+import { ConfigSyntaxError } from '../../probe/check/errors.js';
+import { parsePeerReport } from '../../probe/check/peer.js';
 import type { CheckReport, CheckStatus } from '../../probe/check/report.js';
 import { EXIT_OK, EXIT_PROBLEM, UsageError } from '../errors.js';
 import { type Output, paint, printJson, table } from '../output.js';
@@ -43,9 +44,9 @@ export async function checkCommand(output: Output, flags: CheckFlags): Promise<n
       throw new UsageError(`cannot read --peer ${flags.peer}: ${(error as NodeJS.ErrnoException).code ?? error}`);
     }
     try {
-      peer = parsePeerReport(text);
+      peer = parsePeerReport(text, flags.peer);
     } catch (error) {
-      if (error instanceof PeerReportError) throw new UsageError(`--peer ${flags.peer}: ${error.message}`);
+      if (error instanceof ConfigSyntaxError) throw new UsageError(`--peer ${error.message}`);
       throw error;
     }
   }

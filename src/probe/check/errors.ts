@@ -1,4 +1,4 @@
-// The one error class of `nfsprobe check`'s configuration parsers (exports(5), ganesha.conf, mountinfo).
+// The one error class of `nfsprobe check`'s parsers (exports(5), ganesha.conf, a peer's check report).
 
 export type ConfigErrorCode =
   | 'BAD_PATH' // an export path that is not absolute, or an empty one
@@ -10,7 +10,8 @@ export type ConfigErrorCode =
   | 'TOO_DEEP' // ganesha blocks nested deeper than the parser's bound
   | 'INCLUDE_DEPTH' // %include nested deeper than the bound
   | 'INCLUDE_LOOP' // a file that %includes itself, directly or through others
-  | 'INCLUDE_MISSING'; // a %include'd file that cannot be read
+  | 'INCLUDE_MISSING' // a %include'd file that cannot be read
+  | 'BAD_PEER_REPORT'; // a --peer file that is not the JSON of `nfsprobe check --json`
 
 /** A configuration file that does not parse. `file` and `line` (1-based) say where; tests assert on `code`. */
 export class ConfigSyntaxError extends Error {

@@ -1,19 +1,20 @@
 // peer.exports, peer.fsid, peer.statd-name, peer.grace-lease, peer.ganesha: this node against the other node's
 // `check --json` (its `facts`).
+import { ConfigSyntaxError } from './errors.js';
 import { type CheckReport, type CheckResult, type NodeFacts, result } from './report.js';
 
-export class PeerReportError extends Error {
-  override readonly name = 'PeerReportError';
-  readonly code = 'BAD_PEER_REPORT';
-}
-
-/** Validate a peer's `check --json` document enough to compare with it. Throws PeerReportError. */
-export function parsePeerReport(text: string): Pick<CheckReport, 'host' | 'facts'> {
+/** Validate a peer's `check --json` document enough to compare with it. Throws ConfigSyntaxError BAD_PEER_REPORT. */
+export function parsePeerReport(text: string, file = 'peer'): Pick<CheckReport, 'host' | 'facts'> {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (error) {
-    throw new PeerReportError(`the peer file is not JSON (${(error as Error).message})`);
+    throw new ConfigSyntaxError(
+      'BAD_PEER_REPORT',
+      file,
+      1,
+      `not JSON (${(error as Error).message.replace(/\s+/g, ' ')})`,
+    );
   }
   const d = doc as { host?: unknown; facts?: unknown; checks?: unknown } | null;
   if (
@@ -23,7 +24,12 @@ export function parsePeerReport(text: string): Pick<CheckReport, 'host' | 'facts
     d.facts === null ||
     typeof d.facts !== 'object'
   ) {
-    throw new PeerReportError('the peer file is not the output of `nfsprobe check --json` (no checks and facts)');
+    throw new ConfigSyntaxError(
+      'BAD_PEER_REPORT',
+      file,
+      1,
+      'not the output of `nfsprobe check --json` (no checks and facts)',
+    );
   }
   const f = d.facts as Partial<NodeFacts>;
   const facts: NodeFacts = {
