@@ -1,5 +1,6 @@
 // Every subcommand registers itself here; one line each keeps merges trivial. Order = order in --help.
 import type { Command } from 'commander';
+import { register as registerCheck } from './check.js';
 import { register as registerClients } from './clients.js';
 import { register as registerCompare } from './compare.js';
 import { register as registerDemo } from './demo.js';
@@ -24,4 +25,5 @@ export const commandModules: ((program: Command) => void)[] = [
   registerClients, // clients: list and probe the statd directory's clients
   registerListen, // listen: print every SM_NOTIFY received
   registerDemo, // demo: the checks and the notify on built-in data
+  registerCheck, // check: this node's HA readiness from its own configuration
 ];
