@@ -1,4 +1,5 @@
 // exports.syntax, exports.fsid, exports.fsid-unique, exports.sync, exports.shared: the knfsd exports of a node.
+import { plural } from '../plural.js';
 import { describeMount, placement } from './context.js';
 import { ConfigSyntaxError } from './errors.js';
 import {
@@ -57,7 +58,7 @@ export function exportsChecks(files: NodeFiles): { results: CheckResult[]; facts
           ),
         );
       } else {
-        results.push(result('exports.syntax', 'pass', file, `${parsed.length} export(s)`, evidenceName));
+        results.push(result('exports.syntax', 'pass', file, plural(parsed.length, 'export'), evidenceName));
       }
       entries.push(...parsed);
     } catch (error) {
@@ -233,7 +234,7 @@ function fsidUniqueChecks(paths: readonly ExportedPath[]): CheckResult[] {
     );
   }
   if (out.length === 0)
-    out.push(result('exports.fsid-unique', 'pass', 'exports', `${owners.size} fsid value(s), none shared`));
+    out.push(result('exports.fsid-unique', 'pass', 'exports', `${plural(owners.size, 'fsid value')}, none shared`));
   return out;
 }
 
