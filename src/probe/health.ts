@@ -1,6 +1,7 @@
 // One-shot health of an NFS server as a client sees it, for cluster monitors: rpcbind, NULL of every service over UDP
 // and TCP, MOUNT + GETATTR of an export, an NFSv4.1 EXCHANGE_ID (server identity), an optional canary READ. All
 // probes run concurrently under one deadline; a probe that has not finished by then fails with TIMEOUT.
+import { setMaxListeners } from 'node:events';
 import { defaultCredential } from '../nfs/connect.js';
 import { MOUNT_PROGRAM } from '../nfs/mount.js';
 import { MountClient } from '../nfs/mount-client.js';
@@ -84,8 +85,12 @@ class ProbeError extends Error {
   }
 }
 
-/** Opaque bytes as text when they are printable UTF-8 (ganesha, knfsd send host names), else lowercase hex. */
+/**
+ * Opaque bytes as text when they are printable ASCII (ganesha and knfsd send host names; ganesha adds the C string's
+ * NUL, dropped here), else lowercase hex.
+ */
 export function identityText(bytes: Uint8Array): string {
+  if (bytes.length > 0 && bytes[bytes.length - 1] === 0) bytes = bytes.subarray(0, -1);
   const text = Buffer.from(bytes).toString('utf8');
   if (/^[\x20-\x7e]*$/.test(text) && Buffer.byteLength(text) === bytes.length) return text;
   return Buffer.from(bytes).toString('hex');
@@ -117,6 +122,8 @@ export async function checkHealth(host: string, target: string, options: HealthO
   const timeoutMs = options.timeoutMs ?? 5000;
   const started = performance.now();
   const deadline = new AbortController();
+  // Every call in flight listens on the one deadline signal.
+  setMaxListeners(0, deadline.signal);
   const timer = setTimeout(() => deadline.abort(), timeoutMs);
   const expired = new Promise<never>((_, reject) => {
     deadline.signal.addEventListener('abort', () =>
