@@ -1,15 +1,26 @@
 // `nfsprobe health` against a real nfs-ganesha and rpc.statd in a private namespace: healthy -> 0 with the CLI.md JSON
 // shape; a missing export, a wrong --expect-scope or --expect-fsid, a missing canary -> 1; a dead rpcbind port and a
 // black hole -> 1 within the deadline; bad input -> 2.
+import { execFile } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
+import { bin, buildCli, root } from '../helpers/cli.js';
 import { enterLab, makeStatdDir, run, startGanesha, startRpcbind, startStatd } from '../lab/namespace.js';
 import { runCli } from '../nfs/cli-run.js';
 
-const PEERS = ['rpcbind', 'rpc.statd', 'ganesha.nfsd', 'rpcinfo'];
+const PEERS = ['rpcbind', 'rpc.statd', 'ganesha.nfsd', 'rpcinfo', 'ocf-tester', 'xmllint', 'dash'];
+
+/** Run a command without blocking the event loop. */
+function runAsync(command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(command, [...args], { env: { ...process.env, ...env }, timeout: 120_000 }, (error, stdout, stderr) => {
+      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr });
+    });
+  });
+}
 
 interface Probe {
   name: string;
@@ -21,6 +32,7 @@ interface Probe {
 }
 
 if (await enterLab(t, import.meta.url, PEERS)) {
+  t.equal(buildCli().status, 0, 'the CLI builds');
   await startRpcbind(t);
   await startStatd(t, makeStatdDir());
   const exportDir = join(mkdtempSync(join(tmpdir(), 'nfsprobe-health-')), 'data');
@@ -111,6 +123,52 @@ if (await enterLab(t, import.meta.url, PEERS)) {
       JSON.parse(canary.stdout).probes.find((x: Probe) => x.name === 'canary-read'),
       { ok: false, code: 'NFS3ERR_NOENT' },
     );
+  });
+
+  t.test('ocf-tester passes nfsprobe-health; monitor fails with the failed probes as the reason', async (t) => {
+    const agents = mkdtempSync(join(tmpdir(), 'nfsprobe-ocf-'));
+    chmodSync(agents, 0o755);
+    const agent = join(agents, 'nfsprobe-health');
+    copyFileSync(join(root, 'ocf', 'nfsprobe-health'), agent);
+    chmodSync(agent, 0o755);
+    const report = join(agents, 'health.json');
+    const r = await runAsync('ocf-tester', [
+      '-n',
+      'health-test',
+      '-o',
+      `target=${host}:${exportDir}`,
+      '-o',
+      `nfsprobe=${bin}`,
+      '-o',
+      'canary=canary',
+      '-o',
+      `report=${report}`,
+      agent,
+    ]);
+    t.comment(r.stdout.trim());
+    t.equal(r.code, 0, r.stdout + r.stderr);
+    t.match(r.stdout, /passed all tests/);
+    t.equal(JSON.parse(readFileSync(report, 'utf8')).ok, true, 'the last report is kept');
+
+    const rsc = mkdtempSync(join(tmpdir(), 'nfsprobe-rsctmp-'));
+    const env = {
+      OCF_ROOT: '/usr/lib/ocf',
+      OCF_RESOURCE_INSTANCE: 'drift',
+      HA_RSCTMP: rsc,
+      OCF_RESKEY_target: host,
+      OCF_RESKEY_nfsprobe: bin,
+      OCF_RESKEY_probe_timeout: '2s',
+    };
+    t.equal((await runAsync('dash', [agent, 'monitor'], env)).code, 7, 'not started: OCF_NOT_RUNNING');
+    t.equal((await runAsync('dash', [agent, 'start'], env)).code, 0);
+    const drift = await runAsync('dash', [agent, 'monitor'], { ...env, OCF_RESKEY_expect_scope: 'elsewhere' });
+    t.equal(drift.code, 1, 'another server scope: OCF_ERR_GENERIC');
+    t.match(drift.stderr, /unhealthy: failed expect-scope/);
+    const bad = await runAsync('dash', [agent, 'monitor'], { ...env, OCF_RESKEY_probe_timeout: 'soon' });
+    t.equal(bad.code, 6, 'bad parameter: OCF_ERR_CONFIGURED');
+    t.equal((await runAsync('dash', [agent, 'stop'], env)).code, 0);
+    t.equal((await runAsync('dash', [agent, 'monitor'], env)).code, 7);
+    t.equal((await runAsync('dash', [agent, 'validate-all'], { ...env, OCF_RESKEY_target: '' })).code, 6);
   });
 
   t.test('a service not registered fails, unless --optional', async (t) => {
