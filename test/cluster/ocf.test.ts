@@ -4,7 +4,16 @@
 // the report, return while an unreachable client is still retried, and re-notify when rpc.statd's PID changes; the
 // keepalived script run as keepalived runs it (INSTANCE NAME MASTER), under dash.
 import { execFile } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
@@ -243,6 +252,27 @@ if (await enterLab(t, import.meta.url, PEERS)) {
       fleet.notifications.some((n) => n.address === addresses[2] && n.monName === 'vip-ha.test'),
       'the client got SM_NOTIFY vip-ha.test',
     );
+    // A client that is down keeps the notifier retrying; leaving MASTER stops it.
+    await addRecords(statdDir, [addresses[3]!]);
+    writeFileSync(
+      join(conf, 'nfsprobe-notify.VI_SLOW.conf'),
+      `FLOATING_NAME=slow-vip.test\nFLOATING_ADDRESS=127.0.0.1\nSTATE_DIR=${statdDir}\nNFSPROBE=${bin}\n`,
+    );
+    t.equal((await runAsync('dash', [script, 'INSTANCE', 'VI_SLOW', 'MASTER'], env)).code, 0);
+    const pidFile = join(conf, 'nfsprobe-notify.VI_SLOW.pid');
+    const pid = Number(
+      await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim(), 'the PID file'),
+    );
+    await waitFor(() => existsSync(`/proc/${pid}`), 'the notifier');
+    t.equal((await runAsync('dash', [script, 'INSTANCE', 'VI_SLOW', 'BACKUP', '90'], env)).code, 0);
+    await waitFor(() => !existsSync(`/proc/${pid}`), 'the notifier to stop on BACKUP');
+    // A stopped run leaves no report (the last complete one stays): the wrapper drops its temp file.
+    await waitFor(
+      () => !readdirSync(conf).some((f) => f.startsWith('nfsprobe-notify.VI_SLOW.json.tmp')),
+      'the wrapper',
+    );
+    t.notOk(existsSync(join(conf, 'nfsprobe-notify.VI_SLOW.json')), 'no report from a stopped run');
+    rmSync(join(statdDir, 'sm.bak', addresses[3]!), { force: true });
     const usage = await runAsync('dash', [script], env);
     t.equal(usage.code, 2, 'no arguments: usage, exit 2');
   });
