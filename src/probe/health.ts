@@ -156,7 +156,8 @@ export async function checkHealth(host: string, target: string, options: HealthO
       probes.push({ name, ok: true, rttMs: round(performance.now() - t0), ...(d === undefined ? {} : { detail: d }) });
       return value;
     } catch (error) {
-      const late = signal.aborted;
+      // At the deadline every waiting probe fails as TIMEOUT, except one that already knows a better reason.
+      const late = signal.aborted && !(error instanceof ProbeError && error.code !== 'TIMEOUT');
       const code = late ? 'TIMEOUT' : codeOf(error);
       const message = late ? `no answer within the ${timeoutMs} ms deadline` : messageOf(error);
       probes.push({ name, ok: false, code, error: message });
@@ -170,7 +171,10 @@ export async function checkHealth(host: string, target: string, options: HealthO
   clients.push(rpcbindUdp, rpcbindTcp);
 
   // rpcbind over UDP gives the registrations (DUMP); over TCP a NULL shows the TCP side answers too.
-  const dump = probe('rpcbind-udp', async () => (await rpcbindUdp.dump()).entries);
+  let rpcbindSettled = false;
+  const dump = probe('rpcbind-udp', async () => (await rpcbindUdp.dump()).entries).finally(() => {
+    rpcbindSettled = true;
+  });
   const tcpPing = probe('rpcbind-tcp', () => rpcbindTcp.ping(2));
 
   const registered = async (program: number, version: number, transport: 'udp' | 'tcp') => {
@@ -192,7 +196,12 @@ export async function checkHealth(host: string, target: string, options: HealthO
       try {
         port = await Promise.race([registered(s.program, s.version, transport), expired]);
       } catch (error) {
-        lookupError = error;
+        lookupError = rpcbindSettled
+          ? error
+          : new ProbeError(
+              'NO_RPCBIND',
+              `rpcbind gave no port list before the deadline: where ${s.service} listens is unknown`,
+            );
       }
       if (lookupError === undefined && port === undefined && s.service === 'nfs4') port = NFS4_PORT;
       if (lookupError === undefined && port === undefined && optional.has(s.service)) {
@@ -276,7 +285,10 @@ export async function checkHealth(host: string, target: string, options: HealthO
 
   let identity: HealthIdentity | null = null;
   const v4 = probe('nfs4-exchange-id', async () => {
-    const port = (await registered(PROGRAMS.nfs, 4, 'tcp').catch(() => undefined)) ?? NFS4_PORT;
+    // NFSv4 does not need rpcbind: wait for its answer at most half the deadline, then use port 2049.
+    const half = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), timeoutMs / 2).unref());
+    const listed = await Promise.race([registered(PROGRAMS.nfs, 4, 'tcp').catch(() => undefined), half]);
+    const port = listed ?? NFS4_PORT;
     const client = new Nfs4Client(rpc(port, 'tcp'), { minorVersion: 1, signal });
     const session = await client.createSession();
     const x = session.exchangeId;

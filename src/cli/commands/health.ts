@@ -7,9 +7,10 @@ import type { HealthFlags } from './health-run.js';
 const HELP = `
 Probes, all at once under one deadline (the global --timeout, default 5s; a probe still waiting then fails with
 TIMEOUT): rpcbind-udp (DUMP: where everything listens), rpcbind-tcp (NULL); NULL of nfs v3 (udp, tcp), nfs v4 (tcp;
-port 2049 when not registered), mountd v3, nlockmgr v4 and status v1 (udp, tcp) at the ports rpcbind lists;
-nfs4-exchange-id (NFSv4.1 EXCHANGE_ID + CREATE_SESSION + GETATTR lease_time, then DESTROY_SESSION/CLIENTID): the
-server's identity. With :/export also mount (MOUNT v3 MNT, then UMNT) and nfs3-getattr of the export root, and with
+port 2049 when not registered), mountd v3, nlockmgr v4 and status v1 (udp, tcp) at the ports rpcbind lists
+(NO_RPCBIND when rpcbind gave no list); nfs4-exchange-id (NFSv4.1 EXCHANGE_ID + CREATE_SESSION + GETATTR lease_time,
+then DESTROY_SESSION/CLIENTID; port 2049 when rpcbind lists none or is silent for half the deadline): the server's
+identity. With :/export also mount (MOUNT v3 MNT, then UMNT) and nfs3-getattr of the export root, and with
 --canary NAME canary-read (LOOKUP NAME below the export + READ of its first 4 KiB).
 A service that is not registered with rpcbind fails its probes (NOT_REGISTERED), unless --optional names it: an
 NFSv4-only server runs without nlockmgr and status (--optional nlockmgr,status). A registered optional service that
