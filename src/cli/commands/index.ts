@@ -7,6 +7,7 @@ import { register as registerDemo } from './demo.js';
 import { register as registerExports } from './exports.js';
 import { register as registerFh } from './fh.js';
 import { register as registerFhGet } from './fh-get.js';
+import { register as registerHealth } from './health.js';
 import { register as registerListen } from './listen.js';
 import { register as registerNotify } from './notify.js';
 import { register as registerPing } from './ping.js';
@@ -26,4 +27,5 @@ export const commandModules: ((program: Command) => void)[] = [
   registerListen, // listen: print every SM_NOTIFY received
   registerDemo, // demo: the checks and the notify on built-in data
   registerCheck, // check: this node's HA readiness from its own configuration
+  registerHealth, // health HOST[:/export]: client-view health for cluster monitors
 ];
