@@ -7,6 +7,7 @@ import { register as registerExports } from './exports.js';
 import { register as registerFh } from './fh.js';
 import { register as registerFhGet } from './fh-get.js';
 import { register as registerListen } from './listen.js';
+import { register as registerLock } from './lock.js';
 import { register as registerNotify } from './notify.js';
 import { register as registerPing } from './ping.js';
 import { register as registerRpcinfo } from './rpcinfo.js';
@@ -24,4 +25,5 @@ export const commandModules: ((program: Command) => void)[] = [
   registerClients, // clients: list and probe the statd directory's clients
   registerListen, // listen: print every SM_NOTIFY received
   registerDemo, // demo: the checks and the notify on built-in data
+  registerLock, // lock HOST:/path: take, test or hold an NLM / NFSv4 lock
 ];
