@@ -137,8 +137,13 @@ if (await enterLab(t, import.meta.url, ['rpcbind', 'rpc.statd', 'ganesha.nfsd', 
 
   t.test('tshark decodes the NLM traffic with no malformed packet', async (t) => {
     await stopCapture(tshark, capture);
-    const problems = withoutTsharkNfs4BitmapNote(tsharkProblems(capture, TSHARK_RPC_BY_CONTENT));
+    // tshark 4.0 warns when a 4.1 server's CLOSE reply carries the special "invalid" stateid RFC 8881 section
+    // 18.2.4 asks for (it checks against RFC 7530): ganesha's bytes, correct, not ours — every other warning counts.
+    const problems = withoutTsharkNfs4BitmapNote(tsharkProblems(capture, TSHARK_RPC_BY_CONTENT)).filter(
+      (p) => !/^Warns: Protocol NFS State ID deprecated in CLOSE responses/.test(p),
+    );
     t.same(problems, [], 'no malformed packet, no protocol warning');
+    t.equal(tsharkProblems(capture, TSHARK_RPC_BY_CONTENT).filter((p) => /NLM|Malformed/i.test(p)).length, 0);
     t.ok(tsharkCount(capture, 'nlm.procedure_v4 == 2') >= 8, 'NLM4 LOCK calls decoded');
     t.ok(tsharkCount(capture, 'nlm.procedure_v4 == 1') >= 4, 'NLM4 TEST calls decoded');
     t.ok(tsharkCount(capture, 'nlm.test_stat.stat == 1') >= 2, 'TEST replies with LCK_DENIED decoded');
