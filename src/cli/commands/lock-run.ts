@@ -49,6 +49,8 @@ interface Outcome {
   released?: boolean;
   releaseStatus?: string;
   interrupted?: boolean;
+  /** NFSv4: the operation that got the status, when it is not LOCK/LOCKT. */
+  operation?: string;
 }
 
 function parseRange(text: string | undefined, what: string): bigint {
@@ -194,6 +196,7 @@ export async function lockCommand(output: Output, spec: string, flags: LockFlags
         ...(outcome.heldMs === undefined ? {} : { heldMs: outcome.heldMs }),
         ...(outcome.released === undefined ? {} : { released: outcome.released, releaseStatus: outcome.releaseStatus }),
         ...(outcome.interrupted ? { interrupted: true } : {}),
+        ...(outcome.operation === undefined ? {} : { operation: outcome.operation }),
       });
     } else if (outcome.holder !== undefined) {
       output.out.write(`${table(holderRows(outcome.holder, version === '3' ? 0n : NFS4_LENGTH_TO_EOF))}\n`);
@@ -313,7 +316,15 @@ async function runNfs4(
   const length = o.length === 0n ? NFS4_LENGTH_TO_EOF : o.length;
   const range = { type, offset: o.offset, length };
   const what = `${o.exclusive ? 'exclusive' : 'shared'} lock on bytes ${rangeText(o.offset, length, NFS4_LENGTH_TO_EOF)}`;
-  const opened = await client.openFile(dir, name, {});
+  let opened: Awaited<ReturnType<Nfs4Client['openFile']>>;
+  try {
+    opened = await client.openFile(dir, name, {});
+  } catch (error) {
+    // During grace a new OPEN is refused too (NFS4ERR_GRACE): that is the server's answer, reported like a denial.
+    if (!(error instanceof NfsError) || error.code !== 'NFS4ERR_GRACE') throw error;
+    report(`open ${name}: ${error.code} (the server is in its grace period)`);
+    return { result: error.code, status: error.code, operation: 'OPEN' };
+  }
   try {
     if (o.test) {
       const started = performance.now();
