@@ -271,17 +271,17 @@ export class NlmClient {
   }
 
   /** LOCK. LCK_GRANTED, LCK_DENIED, LCK_DENIED_GRACE_PERIOD, LCK_BLOCKED (block: the GRANTED callback follows), ... */
-  lock(spec: NlmLockSpec, options: NlmLockOptions = {}): Promise<NlmStatResult> {
+  async lock(spec: NlmLockSpec, options: NlmLockOptions = {}): Promise<NlmStatResult> {
     return this.statCall(NLMPROC_LOCK, this.lockArgs(spec, options, NlmClient.cookie()), options);
   }
 
   /** NM_LOCK: a non-monitored lock (the server does not SM_MON us; no reclaim after its reboot). Version 3 and 4. */
-  nmLock(spec: NlmLockSpec, options: NlmLockOptions = {}): Promise<NlmStatResult> {
+  async nmLock(spec: NlmLockSpec, options: NlmLockOptions = {}): Promise<NlmStatResult> {
     return this.statCall(NLMPROC_NM_LOCK, this.lockArgs(spec, options, NlmClient.cookie()), options);
   }
 
   /** CANCEL a blocked LOCK request (the same lock, exclusive and block flags). */
-  cancel(spec: NlmLockSpec, options: NlmLockOptions = {}): Promise<NlmStatResult> {
+  async cancel(spec: NlmLockSpec, options: NlmLockOptions = {}): Promise<NlmStatResult> {
     const args = {
       cookie: NlmClient.cookie(),
       block: options.block ?? true,
@@ -292,7 +292,7 @@ export class NlmClient {
   }
 
   /** UNLOCK the range (exclusive is not part of the request). */
-  unlock(spec: NlmLockSpec, options?: CallOptions): Promise<NlmStatResult> {
+  async unlock(spec: NlmLockSpec, options?: CallOptions): Promise<NlmStatResult> {
     return this.statCall(NLMPROC_UNLOCK, { cookie: NlmClient.cookie(), alock: this.alock(spec) }, options);
   }
 
@@ -300,7 +300,11 @@ export class NlmClient {
    * GRANTED, as a server sends it to a client whose blocked lock it granted (`cookie`: the one of the LOCK call).
    * For exercising a client's lock manager, or our own NlmCallbackServer.
    */
-  granted(spec: NlmLockSpec, cookie: Uint8Array = NlmClient.cookie(), options?: CallOptions): Promise<NlmStatResult> {
+  async granted(
+    spec: NlmLockSpec,
+    cookie: Uint8Array = NlmClient.cookie(),
+    options?: CallOptions,
+  ): Promise<NlmStatResult> {
     return this.statCall(
       NLMPROC_GRANTED,
       { cookie, exclusive: spec.exclusive ?? true, alock: this.alock(spec) },
@@ -328,12 +332,12 @@ export class NlmClient {
   }
 
   /** SHARE (DOS share reservation). Version 3 and 4. */
-  share(spec: NlmShareSpec, options?: CallOptions): Promise<NlmShareResult> {
+  async share(spec: NlmShareSpec, options?: CallOptions): Promise<NlmShareResult> {
     return this.shareCall(NLMPROC_SHARE, spec, options);
   }
 
   /** UNSHARE. Version 3 and 4. */
-  unshare(spec: NlmShareSpec, options?: CallOptions): Promise<NlmShareResult> {
+  async unshare(spec: NlmShareSpec, options?: CallOptions): Promise<NlmShareResult> {
     return this.shareCall(NLMPROC_UNSHARE, spec, options);
   }
 
