@@ -313,3 +313,26 @@ t.test('fuzz: random bytes only raise XdrError; decode(encode(decode(x))) = deco
   );
   t.pass('fuzzed every type');
 });
+
+t.test('nlm4_testres captured from nfs-ganesha 4.3 (TEST of a range another owner holds)', async (t) => {
+  // RPC reply body of frame 92 of the ganesha interop test's capture (the reply header is not shown).
+  const captured = fromHex(`
+    00000008 4caa0449 1381c792    # cookie: the 8 random bytes our TEST sent, echoed
+    00000001                      # stat LCK_DENIED: nlm4_holder follows
+    00000001                      # exclusive TRUE
+    00000065                      # svid 101
+    0000000b 6f776e65 722d612d 75647000   # oh: 11 bytes "owner-a-udp" + 1 padding
+    00000000 00000064             # l_offset 100
+    00000000 0000000a             # l_len 10
+  `);
+  const value = decode(nlm4.testres, captured);
+  t.same(value, {
+    cookie: fromHex('4caa04491381c792'),
+    testStat: {
+      tag: LCK_DENIED,
+      value: { exclusive: true, svid: 101, oh: text('owner-a-udp'), offset: 100n, length: 10n },
+    },
+  });
+  t.equal(hex(encode(nlm4.testres, value)), hex(captured), 'generate gives the captured bytes back');
+  checkCodec(t, nlm4.testres, value);
+});
