@@ -1,14 +1,15 @@
 // Grace enforced by a real nfs-ganesha 4.3 (Graceless = false, Grace_Period = 60) with rpc.statd: right after it
-// starts, a non-reclaim NLM LOCK gets LCK_DENIED_GRACE_PERIOD (library and `nfsprobe lock`, exit 1), TEST likewise,
-// and the NFSv4.1 path reports NFS4ERR_GRACE (for the OPEN, before any LOCK). Grace is 60 s so that no check can run after it ends on a slow machine.
+// starts, a non-reclaim NLM LOCK gets LCK_DENIED_GRACE_PERIOD (library and `nfsprobe lock`, exit 1) while a reclaim
+// is granted, the NFSv4.1 path reports NFS4ERR_GRACE (for the OPEN, before any LOCK), and our NLM callback server
+// refuses to register over ganesha's nlockmgr. Grace is 60 s so that no check can run after grace on a slow machine.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { LCK_DENIED_GRACE_PERIOD, NlmClient } from '../../src/nlm/index.js';
+import { LCK_DENIED_GRACE_PERIOD, NlmCallbackServer, NlmClient, type NlmError } from '../../src/nlm/index.js';
 import { nfsprobe } from '../helpers/cli.js';
 import { enterLab, makeStatdDir, run, startRpcbind, startStatd } from '../lab/namespace.js';
-import { handleOf, startNlmGanesha } from './lab.js';
+import { handleOf, NLM_PORT, startNlmGanesha } from './lab.js';
 
 if (await enterLab(t, import.meta.url, ['rpcbind', 'rpc.statd', 'ganesha.nfsd', 'rpcinfo'])) {
   await startRpcbind(t);
@@ -35,6 +36,23 @@ if (await enterLab(t, import.meta.url, ['rpcbind', 'rpc.statd', 'ganesha.nfsd', 
     t.equal(cli.code, 1, 'nfsprobe lock: exit 1 (the server refused)');
     const json = JSON.parse(cli.out);
     t.same([json.ok, json.result, json.status], [false, 'LCK_DENIED_GRACE_PERIOD', 'LCK_DENIED_GRACE_PERIOD']);
+
+    const reclaim = await client.lock({ fh, offset: 0, length: 1 }, { reclaim: true });
+    t.equal(reclaim.statName, 'LCK_GRANTED', 'a reclaim during grace is accepted');
+    t.equal((await client.unlock({ fh, offset: 0, length: 1 })).statName, 'LCK_GRANTED');
+  });
+
+  t.test('with the ganesha lock manager registered, our callback server refuses to take over', async (t) => {
+    const callbacks = new NlmCallbackServer();
+    await callbacks.listen();
+    t.teardown(() => callbacks.close());
+    try {
+      await callbacks.register();
+      t.fail('expected CALLBACK_REGISTERED');
+    } catch (error) {
+      t.equal((error as NlmError).code, 'CALLBACK_REGISTERED');
+    }
+    t.match(run('rpcinfo', ['-p', '127.0.0.1']), new RegExp(`${NLM_PORT}\\s+nlockmgr`), "ganesha's registration stays");
   });
 
   t.test('during grace: NFSv4.1 OPEN for the lock gets NFS4ERR_GRACE', async (t) => {
