@@ -11,7 +11,7 @@ import {
   RpcServer,
   type RpcServerOptions,
 } from '../rpc/index.js';
-import type { XdrReader } from '../xdr/index.js';
+import type { XdrReader, XdrWriter } from '../xdr/index.js';
 import { NlmError } from './errors.js';
 import {
   LCK_DENIED,
@@ -68,6 +68,7 @@ interface Waiter {
   oh: Buffer;
   svid: number;
   resolve(grant: NlmGrant): void;
+  reject(error: Error): void;
 }
 
 const same = (a: Uint8Array, b: Buffer) => Buffer.compare(Buffer.from(a), b) === 0;
@@ -167,6 +168,11 @@ export class NlmCallbackServer extends EventEmitter<{ grant: [NlmGrant]; result:
           this.waiters.delete(w);
           resolve(grant);
         },
+        reject: (error) => {
+          clearTimeout(timer);
+          this.waiters.delete(w);
+          reject(error);
+        },
       };
       waiter = w;
       this.waiters.add(w);
@@ -191,7 +197,7 @@ export class NlmCallbackServer extends EventEmitter<{ grant: [NlmGrant]; result:
     number: typeof NLMPROC_GRANTED | typeof NLMPROC_GRANTED_MSG,
     args: XdrReader,
     call: RpcCallContext,
-  ): ((w: import('../xdr/index.js').XdrWriter) => void) | undefined {
+  ): ((w: XdrWriter) => void) | undefined {
     const p = nlmProcedureFor(version, number)!;
     const a = p.args.decode(args) as {
       cookie: Uint8Array;
@@ -271,7 +277,7 @@ export class NlmCallbackServer extends EventEmitter<{ grant: [NlmGrant]; result:
   /** Unregister, stop listening, fail every wait with CLOSED. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const w of [...this.waiters]) this.waiters.delete(w);
+    for (const w of [...this.waiters]) w.reject(new NlmError('CLOSED', 'the NLM callback server was closed'));
     await this.server.close();
   }
 }

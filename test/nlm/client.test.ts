@@ -282,3 +282,12 @@ t.test('replies checked: cookie, decoding; versions 1 and 3', async (t) => {
   await rejectsCode(t, c4.lock({ fh }), 'CLOSED', 'after close');
   t.equal(nlm4.res.name, 'nlm4_res');
 });
+
+t.test('closing the callback server ends every wait with CLOSED', async (t) => {
+  const server = new NlmCallbackServer();
+  await server.listen();
+  const wait = server.expectGrant({ fh, oh: text('x'), svid: 1 }, 60_000);
+  await server.close();
+  await rejectsCode(t, wait.granted, 'CLOSED', 'a wait in progress');
+  await rejectsCode(t, server.expectGrant({ fh, oh: text('x'), svid: 1 }, 60_000).granted, 'CLOSED', 'a new wait');
+});
