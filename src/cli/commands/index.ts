@@ -9,6 +9,7 @@ import { register as registerFh } from './fh.js';
 import { register as registerFhGet } from './fh-get.js';
 import { register as registerHealth } from './health.js';
 import { register as registerListen } from './listen.js';
+import { register as registerLock } from './lock.js';
 import { register as registerNotify } from './notify.js';
 import { register as registerPing } from './ping.js';
 import { register as registerRpcinfo } from './rpcinfo.js';
@@ -28,4 +29,5 @@ export const commandModules: ((program: Command) => void)[] = [
   registerDemo, // demo: the checks and the notify on built-in data
   registerCheck, // check: this node's HA readiness from its own configuration
   registerHealth, // health HOST[:/export]: client-view health for cluster monitors
+  registerLock, // lock HOST:/path: take, test or hold an NLM / NFSv4 lock
 ];
