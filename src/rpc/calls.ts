@@ -14,6 +14,12 @@ export interface RpcReply {
   rttMs: number;
   /** Transmissions made (1 + retransmissions). */
   attempts: number;
+  /**
+   * UDP: the source of the reply datagram, as the kernel reports it. It is the peer called unless the call was made
+   * with `matchReplyBy: 'xid'` (see RpcUdpEndpoint.call); `sameAddress` compares it with the address called.
+   */
+  fromAddress?: string;
+  fromPort?: number;
 }
 
 export interface CallOptions {
@@ -30,8 +36,10 @@ export interface RpcClientStats {
   replies: number;
   /** Replies whose xid matched no call in flight (late duplicates, strays). */
   unknownXid: number;
-  /** UDP replies with a pending xid but from another address or port than the call went to. */
+  /** UDP replies with a pending xid but from another address or port than the call went to (dropped). */
   wrongPeer: number;
+  /** UDP replies accepted from another address or port than the call went to (calls with matchReplyBy 'xid'). */
+  repliedFromOtherPeer: number;
   /** Messages that were not decodable replies. */
   badReplies: number;
   timeouts: number;
@@ -46,6 +54,7 @@ export function emptyStats(): RpcClientStats {
     replies: 0,
     unknownXid: 0,
     wrongPeer: 0,
+    repliedFromOtherPeer: 0,
     badReplies: 0,
     timeouts: 0,
     aborted: 0,
@@ -55,9 +64,11 @@ export function emptyStats(): RpcClientStats {
 /** One call in flight. Plain fields, no closures except the abort listener when a signal is given. */
 export interface PendingCall {
   readonly xid: number;
-  /** Peer the call went to (UDP replies must come from here). */
+  /** Peer the call went to (UDP replies must come from here unless `anySource`). */
   readonly address: string;
   readonly port: number;
+  /** UDP: accept the reply to this xid from any address and port (matchReplyBy 'xid'). */
+  readonly anySource: boolean;
   /** The encoded message (as sent, record mark included on TCP), kept for retransmission. */
   readonly message: Uint8Array;
   readonly start: number;
@@ -112,6 +123,7 @@ export class CallTable {
     timeoutMs: number,
     retransmitMs: number,
     signal: AbortSignal | undefined,
+    anySource = false,
   ): Promise<RpcReply> {
     return new Promise<RpcReply>((resolve, reject) => {
       const start = performance.now();
@@ -119,6 +131,7 @@ export class CallTable {
         xid,
         address,
         port,
+        anySource,
         message,
         start,
         deadline: start + timeoutMs,
@@ -189,8 +202,10 @@ export class CallTable {
   }
 
   /**
-   * Handle a received message. `from` is checked for UDP (undefined on streams). Unknown xids and wrong peers are
-   * counted and dropped; a reply to a pending xid that does not decode fails that call with BAD_REPLY.
+   * Handle a received message. `from` is checked for UDP (undefined on streams): a reply from another peer than the
+   * call went to is counted and dropped, unless the call accepts any source (then it is counted as
+   * repliedFromOtherPeer and accepted). Unknown xids are counted and dropped; a reply to a pending xid that does not
+   * decode fails that call with BAD_REPLY.
    */
   receive(bytes: Uint8Array, fromAddress?: string, fromPort?: number): void {
     if (bytes.length < 8) {
@@ -204,8 +219,11 @@ export class CallTable {
       return;
     }
     if (fromAddress !== undefined && (fromAddress !== call.address || fromPort !== call.port)) {
-      this.stats.wrongPeer++;
-      return;
+      if (!call.anySource) {
+        this.stats.wrongPeer++;
+        return;
+      }
+      this.stats.repliedFromOtherPeer++;
     }
     // The common reply, accepted SUCCESS with an empty AUTH_NONE verifier (bytes 4-23: REPLY, MSG_ACCEPTED, flavor 0,
     // length 0, SUCCESS), is recognised from its fixed header without decoding: it is most of a notifier's traffic.
@@ -227,6 +245,8 @@ export class CallTable {
         body: new Uint8Array(bytes.buffer, bytes.byteOffset + 24, bytes.length - 24),
         rttMs: performance.now() - call.start,
         attempts: call.attempts,
+        fromAddress,
+        fromPort,
       });
       return;
     }
@@ -257,6 +277,8 @@ export class CallTable {
       body: (reply as { results: Uint8Array }).results,
       rttMs: performance.now() - call.start,
       attempts: call.attempts,
+      fromAddress,
+      fromPort,
     });
   }
 }
