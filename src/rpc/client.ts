@@ -9,6 +9,10 @@ import { DEFAULT_MAX_FRAGMENTS, DEFAULT_MAX_RECORD_SIZE, encodeRecord, LAST_FRAG
 import { connectTcp, RecordStream } from './tcp.js';
 import { DEFAULT_RETRANSMIT_MS, DEFAULT_TIMEOUT_MS, RpcUdpEndpoint, resolveHost } from './udp.js';
 
+/** Shared by every call that gives none (a sequential pinger allocates nothing for them). */
+const NO_OPTIONS: CallOptions = Object.freeze({});
+const NO_ARGS = new Uint8Array(0);
+
 export interface RpcClientOptions {
   host: string;
   port: number;
@@ -79,7 +83,7 @@ export class RpcClient {
     version: number,
     procedure: number,
     args: RpcArgs,
-    options: CallOptions = {},
+    options: CallOptions = NO_OPTIONS,
   ): Promise<RpcReply> {
     if (this.closed) return Promise.reject(new RpcError('CLOSED', 'the client is closed'));
     if (options.signal?.aborted) return Promise.reject(new RpcError('ABORTED', 'call aborted before it was sent'));
@@ -94,8 +98,8 @@ export class RpcClient {
   }
 
   /** The NULL procedure (0): no arguments, no results; the `rpcinfo -u/-t` ping. */
-  ping(program: number, version: number, options: CallOptions = {}): Promise<RpcReply> {
-    return this.call(program, version, 0, new Uint8Array(0), options);
+  ping(program: number, version: number, options: CallOptions = NO_OPTIONS): Promise<RpcReply> {
+    return this.call(program, version, 0, NO_ARGS, options);
   }
 
   private async callUdp(

@@ -368,9 +368,8 @@ export class RpcUdpEndpoint {
       o.retransmitMs ?? this.defaults.retransmitMs,
       o.signal,
       o.matchReplyBy === 'xid',
+      true, // first transmission through this.transmit (the table's retransmit)
     );
-    const call = table.calls.get(xid)!;
-    this.transmit(call);
     return promise;
   }
 
@@ -407,7 +406,7 @@ export class RpcUdpEndpoint {
     for (; i < queue.length && sent < SEND_BURST; i++) {
       const call = queue[i]!;
       call.queued = false;
-      if (this.table.calls.get(call.xid) !== call) continue; // settled while queued
+      if (!this.table.isPending(call)) continue; // settled while queued
       this.send(call);
       sent++;
     }
