@@ -283,6 +283,49 @@ t.test('UDP endpoint: a send queue that never drains does not keep the calls it 
   t.equal(endpoint.stats.retransmissions, 0);
 });
 
+t.test('UDP endpoint: each call keeps its own deadline and retransmission times on the shared timer', async (t) => {
+  const silent = await fakeUdp(t, () => {});
+  const endpoint = await RpcUdpEndpoint.open();
+  t.teardown(() => endpoint.close());
+  const to = { address: '127.0.0.1', port: silent.address().port };
+  const order: number[] = [];
+  const call = (timeoutMs: number, retransmitMs: number) =>
+    endpoint.call(to, 100099, 1, 0, new Uint8Array(0), { timeoutMs, retransmitMs }).catch((error: { code: string }) => {
+      order.push(timeoutMs);
+      return error.code;
+    });
+  // Started longest first: they must still time out shortest first, each after its own deadline.
+  const codes = await Promise.all([call(600, 10_000), call(150, 10_000), call(350, 40)]);
+  t.same(codes, ['TIMEOUT', 'TIMEOUT', 'TIMEOUT']);
+  t.same(order, [150, 350, 600]);
+  // 350 ms with retransmissions from 40 ms, doubling: sent at 0, 40, 120 and 280 ms (fewer if timers run late).
+  const retransmissions = endpoint.stats.retransmissions;
+  t.ok(retransmissions >= 1 && retransmissions <= 3, `${retransmissions} retransmissions`);
+  t.equal(endpoint.stats.timeouts, 3);
+});
+
+t.test('UDP endpoint: answered calls do not pile up in the timer heap while another call waits', async (t) => {
+  const peer = await fakeUdp(t, (call, send) => {
+    if (call.procedure === 1) send(success(call));
+  });
+  const endpoint = await RpcUdpEndpoint.open();
+  t.teardown(() => endpoint.close());
+  const internals = endpoint as unknown as { table: { heap: unknown[] } };
+  const to = { address: '127.0.0.1', port: peer.address().port };
+  // One unanswered call keeps the table busy (so the heap is not simply emptied) while 5,000 others are answered.
+  const waiting = endpoint.call(to, 100099, 1, 0, new Uint8Array(0), { timeoutMs: 30_000, retransmitMs: 20_000 });
+  let longest = 0;
+  for (let i = 0; i < 5000; i++) {
+    await endpoint.call(to, 100099, 1, 1, new Uint8Array(0));
+    longest = Math.max(longest, internals.table.heap.length);
+  }
+  t.ok(longest <= 1025, `settled calls are compacted away (longest heap ${longest} for 5,000 calls)`);
+  t.equal(endpoint.inFlight, 1);
+  await endpoint.close();
+  await t.rejects(waiting, { code: 'CLOSED' });
+  t.equal(internals.table.heap.length, 0, 'empty table, empty heap');
+});
+
 t.test('UDP endpoint: close fails calls in flight with CLOSED', async (t) => {
   const silent = await fakeUdp(t, () => {});
   const endpoint = await RpcUdpEndpoint.open();
