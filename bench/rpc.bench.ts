@@ -181,10 +181,15 @@ async function spawnResponder(): Promise<{ child: ChildProcess; port: number }> 
   return { child, port: Number(line.split(' ')[1]) };
 }
 
-/** Sequential raw dgram round trips of one NULL call to `port`: calls per second over `count` calls. */
-async function rawPingPong(port: number, count: number): Promise<number> {
+/**
+ * Sequential raw dgram round trips of one NULL call to `port`: calls per second over `count` calls. `connected`:
+ * the socket is connected to the responder and sends without an address (as RpcClient's socket), else every send
+ * names the address (dgram's usual form, which looks the address up per datagram).
+ */
+async function rawPingPong(port: number, count: number, connected: boolean): Promise<Rate> {
   const socket = createSocket('udp4');
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
+  if (connected) await new Promise<void>((resolve) => socket.connect(port, '127.0.0.1', () => resolve()));
   const message = nullCallBytes(0x05060708);
   let waiting: ((m: Buffer) => void) | undefined;
   socket.on('message', (m) => {
@@ -192,35 +197,56 @@ async function rawPingPong(port: number, count: number): Promise<number> {
     waiting = undefined;
     w?.(m);
   });
-  const once = () =>
-    new Promise<Buffer>((resolve) => {
-      waiting = resolve;
-      socket.send(message, port, '127.0.0.1');
-    });
+  const once = connected
+    ? () =>
+        new Promise<Buffer>((resolve) => {
+          waiting = resolve;
+          socket.send(message);
+        })
+    : () =>
+        new Promise<Buffer>((resolve) => {
+          waiting = resolve;
+          socket.send(message, port, '127.0.0.1');
+        });
   const first = await once();
   // Validate: the responder's answer is an accepted SUCCESS reply to our xid (24 bytes, no results).
   if (first.length !== 24 || first.readUInt32BE(0) !== 0x05060708 || first.readUInt32BE(20) !== 0) {
     throw new Error('the responder did not answer the raw NULL call with SUCCESS');
   }
-  const start = performance.now();
-  for (let i = 0; i < count; i++) await once();
-  const perSecond = count / ((performance.now() - start) / 1000);
+  const rate = await timed(count, async () => {
+    for (let i = 0; i < count; i++) await once();
+  });
   socket.close();
-  return perSecond;
+  return rate;
+}
+
+/** Round trips per second, and this process's CPU time per round trip (less sensitive to a busy machine). */
+interface Rate {
+  perSecond: number;
+  cpuUs: number;
+}
+
+async function timed(count: number, body: () => Promise<void>): Promise<Rate> {
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  await body();
+  const ms = performance.now() - start;
+  const used = process.cpuUsage(cpu);
+  return { perSecond: count / (ms / 1000), cpuUs: (used.user + used.system) / count };
 }
 
 /** `nfsprobe ping`'s loop (pingVersion, the library path the CLI runs), on a fresh client: calls per second. */
-async function cliPingLoop(port: number, count: number): Promise<number> {
+async function cliPingLoop(port: number, count: number): Promise<Rate> {
   const client = new RpcClient({ host: '127.0.0.1', port, transport: 'udp' });
   const check = await pingVersion(client, PROG, { version: 1, port }, 'udp', 1, 0);
   if (check.received !== 1) throw new Error('the responder did not answer the ping');
-  const start = performance.now();
-  const result = await pingVersion(client, PROG, { version: 1, port }, 'udp', count, 0);
-  const perSecond = count / ((performance.now() - start) / 1000);
+  let received = 0;
+  const rate = await timed(count, async () => {
+    received = (await pingVersion(client, PROG, { version: 1, port }, 'udp', count, 0)).received;
+  });
   await client.close();
-  if (result.received !== count || result.rtts.length !== count)
-    throw new Error(`ping: ${result.received} of ${count}`);
-  return perSecond;
+  if (received !== count) throw new Error(`ping: ${received} of ${count} answered`);
+  return rate;
 }
 
 /** Wall-clock ms of a command run to completion (its process start-up included). */
@@ -276,20 +302,28 @@ function tirpcLoop(port: number, count: number): number | undefined {
 export async function pingVersusDgram(): Promise<void> {
   const { child, port } = await spawnResponder();
   try {
-    // Interleaved rounds, best of each: the two share the machine's noise alike.
-    let raw = 0;
-    let ping = 0;
+    // Interleaved rounds, best of each: the three share the machine's noise alike.
+    const best = (a: Rate | undefined, b: Rate): Rate => ({
+      perSecond: Math.max(a?.perSecond ?? 0, b.perSecond),
+      cpuUs: Math.min(a?.cpuUs ?? Number.POSITIVE_INFINITY, b.cpuUs),
+    });
+    let raw: Rate | undefined;
+    let rawConnected: Rate | undefined;
+    let ping: Rate | undefined;
     for (let round = 0; round < PING_ROUNDS; round++) {
-      const r = await rawPingPong(port, PING_COUNT);
-      const p = await cliPingLoop(port, PING_COUNT);
-      if (process.env.NFSPROBE_BENCH_VERBOSE) process.stdout.write(`  round ${round}: raw ${fmt(r)} ping ${fmt(p)}\n`);
-      raw = Math.max(raw, r);
-      ping = Math.max(ping, p);
+      raw = best(raw, await rawPingPong(port, PING_COUNT, false));
+      rawConnected = best(rawConnected, await rawPingPong(port, PING_COUNT, true));
+      ping = best(ping, await cliPingLoop(port, PING_COUNT));
     }
+    const cpu = (r: Rate) => `${r.cpuUs.toFixed(1)} us CPU/call`;
+    const versus = (r: Rate, base: Rate) =>
+      `${(r.perSecond / base.perSecond).toFixed(2)}x (CPU ${(base.cpuUs / r.cpuUs).toFixed(2)}x)`;
     const lines = [
       `sequential NULL pings to one RpcServer in another process, ${PING_COUNT.toLocaleString('en-US')} calls (best of ${PING_ROUNDS}):`,
-      `  raw dgram ping-pong                  ${fmt(raw)}`,
-      `  nfsprobe ping loop (pingVersion)     ${fmt(ping)}   ratio to raw dgram ${(ping / raw).toFixed(2)} (goal >= 0.90)`,
+      `  raw dgram, send(msg, port, address)  ${fmt(raw!.perSecond)}   ${cpu(raw!)}`,
+      `  raw dgram, connected socket          ${fmt(rawConnected!.perSecond)}   ${cpu(rawConnected!)}`,
+      `  nfsprobe ping loop (pingVersion)     ${fmt(ping!.perSecond)}   ${cpu(ping!)}`,
+      `    vs raw dgram ${versus(ping!, raw!)}, vs connected ${versus(ping!, rawConnected!)} (goal >= 0.90)`,
     ];
     // The CLI itself: wall time of --count 40000 less that of --count 1 (process start-up and rpcbind-free setup).
     const bin = join(dirname(HERE), '..', '..', 'bin', 'nfsprobe.js');
@@ -318,7 +352,7 @@ export async function pingVersusDgram(): Promise<void> {
     lines.push(
       tirpc === undefined
         ? '  libtirpc C client (clnt_call loop)   skipped: no gcc or libtirpc headers'
-        : `  libtirpc C client (clnt_call loop)   ${fmt(tirpc)}   ratio to raw dgram ${(tirpc / raw).toFixed(2)}`,
+        : `  libtirpc C client (clnt_call loop)   ${fmt(tirpc)}   ratio to raw dgram ${(tirpc / raw!.perSecond).toFixed(2)}`,
     );
     // rpcinfo -n still asks rpcbind on port 111 first (GETADDR), so it runs only where an rpcbind answers.
     const n = 100;

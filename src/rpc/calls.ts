@@ -290,7 +290,9 @@ export class CallTable {
     if (this.calls.size === 0) {
       // Nothing in flight: every heap entry is settled. The ticker stays armed (re-arming per call is what this
       // avoids) but no longer keeps the process alive.
-      this.heap.length = 0;
+      const heap = this.heap;
+      if (heap.length === 1) heap.pop(); // a sequential caller's one entry: cheaper than the length setter
+      else if (heap.length > 1) heap.length = 0;
       if (this.tickerRefed) {
         this.ticker!.unref();
         this.tickerRefed = false;
