@@ -291,7 +291,8 @@ export class CallTable {
       // Nothing in flight: every heap entry is settled. The ticker stays armed (re-arming per call is what this
       // avoids) but no longer keeps the process alive.
       const heap = this.heap;
-      if (heap.length === 1) heap.pop(); // a sequential caller's one entry: cheaper than the length setter
+      // A sequential caller's one entry is popped: cheaper than the length setter.
+      if (heap.length === 1) heap.pop();
       else if (heap.length > 1) heap.length = 0;
       if (this.tickerRefed) {
         this.ticker!.unref();
