@@ -3,7 +3,7 @@
 
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { RpcUdpEndpoint } from '../rpc/udp.js';
+import { RpcUdpEndpoint, sameAddress } from '../rpc/udp.js';
 import { Semaphore } from './concurrency.js';
 import { NSM_PROGRAM, NSM_VERSION, SM_NULL } from './protocol.js';
 import { type MonitorListName, StatdDirectory } from './statd-directory.js';
@@ -18,6 +18,8 @@ export interface ClientReport {
   statdPort?: number;
   status: ClientStatus;
   rttMs?: number;
+  /** The address the client answered from when it was not `address` (replies are matched by xid, as sm-notify). */
+  repliedFrom?: string;
   /** The names we are monitored under (my_name of the lines) and the client's own mon_name. */
   monNames: string[];
   myNames: string[];
@@ -82,7 +84,8 @@ export async function probeClients(options: ProbeClientsOptions): Promise<Client
     return e;
   };
   // No signal per call (an EventTarget listener each): an abort closes the endpoints, failing every call at once.
-  const callOptions = { timeoutMs, retransmitMs };
+  // Replies are matched by xid alone: a multi-homed client may answer from another of its addresses.
+  const callOptions = { timeoutMs, retransmitMs, matchReplyBy: 'xid' as const };
   const closeAll = (): void => {
     for (const e of endpoints.values()) void e.then((x) => x.close()).catch(() => {});
   };
@@ -125,6 +128,11 @@ export async function probeClients(options: ProbeClientsOptions): Promise<Client
             );
             report.status = 'up';
             report.rttMs = Math.round(reply.rttMs * 1000) / 1000;
+            const from =
+              reply.fromAddress !== undefined && !sameAddress(reply.fromAddress, address)
+                ? reply.fromAddress
+                : found.repliedFrom;
+            if (from !== undefined) report.repliedFrom = from;
           }
         } catch (error) {
           const code = (error as { code?: string }).code ?? 'ERROR';

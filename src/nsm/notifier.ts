@@ -11,7 +11,7 @@ import { access, type FileHandle, open } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { RpcError } from '../rpc/errors.js';
-import { RpcUdpEndpoint } from '../rpc/udp.js';
+import { RpcUdpEndpoint, sameAddress } from '../rpc/udp.js';
 import { Semaphore, Sleepers, YoungCallGate } from './concurrency.js';
 import { NsmError } from './errors.js';
 import { dropPrivilegesTo } from './privileges.js';
@@ -39,6 +39,11 @@ export interface HostReport {
   status: HostStatus;
   /** Round trip of the (last) acknowledged SM_NOTIFY. */
   rttMs?: number;
+  /**
+   * The address the host answered from when it was not `address` (a multi-homed host, or rpcbind/statd bound to
+   * INADDR_ANY): replies are matched by xid alone, as sm-notify does, and SM_NOTIFY still goes to `address`.
+   */
+  repliedFrom?: string;
   /** The names announced to this host. */
   monNames: string[];
   /** Why the host was not notified (an RpcError/NsmError code or a short text). */
@@ -512,7 +517,9 @@ async function notifyHosts(
       // (and, on a LAN, an ICMP error the kernel builds) per send, taken from the reachable hosts' share.
       const roundRetransmitMs = Math.max(retransmitMs, roundTimeout / 2);
       // No signal per call: an abort closes the endpoints (see below), which fails every call in flight at once.
-      const callOptions = { timeoutMs, retransmitMs: roundRetransmitMs };
+      // Replies are matched by xid alone (see HostReport.repliedFrom).
+      const callOptions = { timeoutMs, retransmitMs: roundRetransmitMs, matchReplyBy: 'xid' as const };
+      let repliedFrom: string | undefined;
       try {
         const endpoint = await endpointFor(address);
         if (port === undefined) {
@@ -523,6 +530,7 @@ async function notifyHosts(
             }),
           );
           host.attempts += found.attempts;
+          repliedFrom = found.repliedFrom;
           if (found.port === 0) {
             host.status = 'no-statd';
             host.error = 'statd is not registered with rpcbind';
@@ -550,9 +558,13 @@ async function notifyHosts(
           );
           host.attempts += reply.attempts;
           host.rttMs = Math.round(reply.rttMs * 1000) / 1000;
+          if (reply.fromAddress !== undefined && !sameAddress(reply.fromAddress, address)) {
+            repliedFrom = reply.fromAddress;
+          }
           acked.add(name);
         }
         host.status = 'notified';
+        if (repliedFrom !== undefined) host.repliedFrom = repliedFrom;
         delete host.error;
         break;
       } catch (error) {

@@ -2,8 +2,8 @@
 // for IPv4 peers, rpcbind v3 GETADDR (netid udp6) for IPv6 peers, as sm-notify does.
 
 import { isIP } from 'node:net';
-import type { CallOptions } from '../rpc/calls.js';
-import type { RpcUdpEndpoint } from '../rpc/udp.js';
+import type { RpcReply } from '../rpc/calls.js';
+import { type RpcUdpEndpoint, sameAddress, type UdpCallOptions } from '../rpc/udp.js';
 import { parseUniversalAddress } from '../rpc/universal-address.js';
 import { XdrReader } from '../xdr/index.js';
 import { NsmError } from './errors.js';
@@ -19,13 +19,26 @@ export interface StatusPort {
   port: number;
   rttMs: number;
   attempts: number;
+  /** The address rpcbind answered from, when it was not the one called (only with matchReplyBy 'xid'). */
+  repliedFrom?: string;
 }
 
-/** Ask the rpcbind at `address:rpcbindPort` for statd's UDP port. RpcError on timeout etc.; NsmError BAD_REPLY. */
+function statusPort(port: number, reply: RpcReply, address: string): StatusPort {
+  const found: StatusPort = { port, rttMs: reply.rttMs, attempts: reply.attempts };
+  if (reply.fromAddress !== undefined && !sameAddress(reply.fromAddress, address))
+    found.repliedFrom = reply.fromAddress;
+  return found;
+}
+
+/**
+ * Ask the rpcbind at `address:rpcbindPort` for statd's UDP port. RpcError on timeout etc.; NsmError BAD_REPLY.
+ * With `matchReplyBy: 'xid'` an answer from another address of the host counts (see `repliedFrom`); the port it
+ * gives is still statd's on `address`, as sm-notify takes it.
+ */
 export async function lookupStatusPort(
   endpoint: RpcUdpEndpoint,
   address: string,
-  options: CallOptions & { retransmitMs?: number; rpcbindPort?: number } = {},
+  options: UdpCallOptions & { rpcbindPort?: number } = {},
 ): Promise<StatusPort> {
   const peer = { address, port: options.rpcbindPort ?? 111 };
   if (isIP(address) === 6 && !address.startsWith('::ffff:')) {
@@ -49,8 +62,7 @@ export async function lookupStatusPort(
     } catch (error) {
       throw new NsmError('BAD_REPLY', `rpcbind GETADDR reply from ${address} does not decode`, { cause: error });
     }
-    const port = uaddr === '' ? 0 : parseUniversalAddress(uaddr).port;
-    return { port, rttMs: reply.rttMs, attempts: reply.attempts };
+    return statusPort(uaddr === '' ? 0 : parseUniversalAddress(uaddr).port, reply, address);
   }
   const reply = await endpoint.call(
     peer,
@@ -72,5 +84,5 @@ export async function lookupStatusPort(
     throw new NsmError('BAD_REPLY', `portmap GETPORT reply from ${address} does not decode`, { cause: error });
   }
   if (port > 65535) throw new NsmError('BAD_REPLY', `portmap GETPORT from ${address} gave port ${port}`);
-  return { port, rttMs: reply.rttMs, attempts: reply.attempts };
+  return statusPort(port, reply, address);
 }

@@ -14,6 +14,12 @@ export interface RpcReply {
   rttMs: number;
   /** Transmissions made (1 + retransmissions). */
   attempts: number;
+  /**
+   * UDP: the source of the reply datagram, as the kernel reports it. It is the peer called unless the call was made
+   * with `matchReplyBy: 'xid'` (see RpcUdpEndpoint.call); `sameAddress` compares it with the address called.
+   */
+  fromAddress?: string;
+  fromPort?: number;
 }
 
 export interface CallOptions {
@@ -30,8 +36,10 @@ export interface RpcClientStats {
   replies: number;
   /** Replies whose xid matched no call in flight (late duplicates, strays). */
   unknownXid: number;
-  /** UDP replies with a pending xid but from another address or port than the call went to. */
+  /** UDP replies with a pending xid but from another address or port than the call went to (dropped). */
   wrongPeer: number;
+  /** UDP replies accepted from another address or port than the call went to (calls with matchReplyBy 'xid'). */
+  repliedFromOtherPeer: number;
   /** Messages that were not decodable replies. */
   badReplies: number;
   timeouts: number;
@@ -46,6 +54,7 @@ export function emptyStats(): RpcClientStats {
     replies: 0,
     unknownXid: 0,
     wrongPeer: 0,
+    repliedFromOtherPeer: 0,
     badReplies: 0,
     timeouts: 0,
     aborted: 0,
@@ -55,9 +64,11 @@ export function emptyStats(): RpcClientStats {
 /** One call in flight. Plain fields, no closures except the abort listener when a signal is given. */
 export interface PendingCall {
   readonly xid: number;
-  /** Peer the call went to (UDP replies must come from here). */
+  /** Peer the call went to (UDP replies must come from here unless `anySource`). */
   readonly address: string;
   readonly port: number;
+  /** UDP: accept the reply to this xid from any address and port (matchReplyBy 'xid'). */
+  readonly anySource: boolean;
   /** The encoded message (as sent, record mark included on TCP), kept for retransmission. */
   readonly message: Uint8Array;
   readonly start: number;
@@ -67,25 +78,40 @@ export interface PendingCall {
   attempts: number;
   /** True while the transport holds the call in a send queue (a retransmission then would only duplicate it). */
   queued: boolean;
-  timer: NodeJS.Timeout | undefined;
+  /** Settled (answered, failed, timed out or aborted): no longer in the table. */
+  done: boolean;
+  /** When its timer fires (performance.now() ms): the next retransmission or the deadline. */
+  due: number;
   resolve: (reply: RpcReply) => void;
   reject: (error: Error) => void;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
 }
 
+/** The reply body of a procedure without results (NULL): one shared empty view instead of one per reply. */
+const NO_RESULTS = new Uint8Array(0);
+
 /**
- * The calls in flight on one transport, keyed by xid. Timers: one Node timer per call, created with the call as its
- * argument (no closure). Node keeps timers of equal duration in one list behind a single libuv timer, so thousands of
- * calls with the same timeout cost one list append each.
+ * The calls in flight on one transport, keyed by xid. Timers: ONE Node timer per table, armed for the earliest
+ * due call, over a binary min-heap of the calls by due time. A settled call's heap entry is left to expire (or is
+ * dropped when the table empties or the heap holds twice the calls in flight): a call costs a heap push, not a
+ * Node timer created and cleared — which a sequential caller (`nfsprobe ping`) would pay per round trip.
  */
 export class CallTable {
-  readonly calls = new Map<number, PendingCall>();
+  /** Keyed by the xid as a signed 32-bit integer: a small integer to V8, where most uint32 xids would be doubles. */
+  private readonly calls = new Map<number, PendingCall>();
   readonly stats: RpcClientStats = emptyStats();
   private nextXid: number;
-  private readonly onTimer = (call: PendingCall) => this.timerFired(call);
+  /** Min-heap of calls by `due`, settled ones included until they surface. */
+  private heap: PendingCall[] = [];
+  private ticker: NodeJS.Timeout | undefined;
+  /** When the ticker fires (Infinity: not armed). */
+  private tickerDue = Number.POSITIVE_INFINITY;
+  /** The ticker keeps the process alive only while calls are in flight. */
+  private tickerRefed = false;
+  private readonly onTick = () => this.tick();
 
-  /** `retransmit` resends a call's message; absent on stream transports. */
+  /** `retransmit` (re)sends a call's message; absent on stream transports. */
   constructor(private readonly retransmit?: (call: PendingCall) => void) {
     // The Web Crypto global rather than node:crypto: loaded on first use, not by every importer of the rpc layer
     // (`nfsprobe notify` with nobody to notify never makes a call).
@@ -96,14 +122,22 @@ export class CallTable {
     return this.calls.size;
   }
 
+  /** Is the call still waiting for its reply? */
+  isPending(call: PendingCall): boolean {
+    return !call.done;
+  }
+
   allocateXid(): number {
     let xid = this.nextXid;
-    while (this.calls.has(xid)) xid = (xid + 1) >>> 0;
+    while (this.calls.has(xid | 0)) xid = (xid + 1) >>> 0;
     this.nextXid = (xid + 1) >>> 0;
     return xid;
   }
 
-  /** Track a call; its timer runs until the first retransmission or the deadline. Returns the promise. */
+  /**
+   * Track a call; its timer runs until the first retransmission or the deadline. With `transmit` the call is also
+   * handed to the constructor's `retransmit` for its first transmission. Returns the promise.
+   */
   add(
     xid: number,
     address: string,
@@ -112,6 +146,8 @@ export class CallTable {
     timeoutMs: number,
     retransmitMs: number,
     signal: AbortSignal | undefined,
+    anySource = false,
+    transmit = false,
   ): Promise<RpcReply> {
     return new Promise<RpcReply>((resolve, reject) => {
       const start = performance.now();
@@ -119,13 +155,15 @@ export class CallTable {
         xid,
         address,
         port,
+        anySource,
         message,
         start,
         deadline: start + timeoutMs,
         retransmitMs: retransmitMs > 0 && retransmitMs < timeoutMs ? retransmitMs : 0,
         attempts: 1,
         queued: false,
-        timer: undefined,
+        done: false,
+        due: 0,
         resolve,
         reject,
         signal,
@@ -133,22 +171,91 @@ export class CallTable {
       };
       if (signal !== undefined) {
         const onAbort = () => {
-          if (this.calls.get(xid) !== call) return;
+          if (call.done) return;
           this.stats.aborted++;
           this.finish(call, new RpcError('ABORTED', `call ${xid} aborted`, { cause: signal.reason }));
         };
         call.onAbort = onAbort;
         signal.addEventListener('abort', onAbort, { once: true });
       }
-      call.timer = setTimeout(this.onTimer, call.retransmitMs > 0 ? call.retransmitMs : timeoutMs, call);
-      this.calls.set(xid, call);
+      this.calls.set(xid | 0, call);
       this.stats.calls++;
       this.stats.transmissions++;
+      this.schedule(call, start, call.retransmitMs > 0 ? call.retransmitMs : timeoutMs);
+      if (this.ticker !== undefined && !this.tickerRefed) {
+        this.ticker.ref();
+        this.tickerRefed = true;
+      }
+      if (transmit) {
+        try {
+          this.retransmit!(call);
+        } catch (error) {
+          this.finish(call, error as Error);
+        }
+      }
     });
   }
 
+  /** Set the call's timer to fire `delayMs` after `now`. */
+  private schedule(call: PendingCall, now: number, delayMs: number): void {
+    const due = now + delayMs;
+    call.due = due;
+    if (this.heap.length >= 1024 && this.heap.length > 2 * this.calls.size) this.compact();
+    const heap = this.heap;
+    // Sift up.
+    let i = heap.length;
+    heap.push(call);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const above = heap[parent]!;
+      if (above.due <= due) break;
+      heap[i] = above;
+      i = parent;
+    }
+    heap[i] = call;
+    // Arm the ticker only when this call is due before it fires; a sequential caller re-arms about once per
+    // retransmission interval, not per call.
+    if (due < this.tickerDue) {
+      if (this.ticker !== undefined) clearTimeout(this.ticker);
+      this.ticker = setTimeout(this.onTick, Math.max(1, delayMs));
+      this.tickerDue = due;
+      this.tickerRefed = true;
+    }
+  }
+
+  /** Drop settled calls from the heap and rebuild it (Floyd's heapify). */
+  private compact(): void {
+    const heap = this.heap.filter((call) => !call.done);
+    for (let i = (heap.length >> 1) - 1; i >= 0; i--) siftDown(heap, i, heap[i]!);
+    this.heap = heap;
+  }
+
+  /** The ticker fired: fire every call due (settled ones are dropped), then arm for the next. */
+  private tick(): void {
+    this.ticker = undefined;
+    this.tickerRefed = false;
+    // No arming while firing (a retransmission schedules its next timer): the ticker is set once, below.
+    this.tickerDue = Number.NEGATIVE_INFINITY;
+    // Node's timers run on the loop's cached clock, which may lag performance.now(): 1 ms of slack.
+    const now = performance.now() + 1;
+    // `this.heap`, not a local: a firing call may compact (replace) it or, settling the last call, empty it.
+    while (this.heap.length > 0 && this.heap[0]!.due <= now) {
+      const heap = this.heap;
+      const call = heap[0]!;
+      const last = heap.pop()!;
+      if (heap.length > 0) siftDown(heap, 0, last);
+      if (!call.done) this.timerFired(call);
+    }
+    this.tickerDue = Number.POSITIVE_INFINITY;
+    if (this.heap.length > 0) {
+      const next = this.heap[0]!.due;
+      this.ticker = setTimeout(this.onTick, Math.max(1, next - performance.now()));
+      this.tickerDue = next;
+      this.tickerRefed = true;
+    }
+  }
+
   private timerFired(call: PendingCall): void {
-    if (this.calls.get(call.xid) !== call) return;
     const now = performance.now();
     const left = call.deadline - now;
     if (left <= 1 || call.retransmitMs === 0 || this.retransmit === undefined) {
@@ -166,7 +273,7 @@ export class CallTable {
       this.retransmit(call);
     }
     call.retransmitMs *= 2;
-    call.timer = setTimeout(this.onTimer, Math.min(call.retransmitMs, left), call);
+    this.schedule(call, now, Math.min(call.retransmitMs, left));
   }
 
   /** Settle a call with an error (no-op if it already finished). */
@@ -176,10 +283,22 @@ export class CallTable {
   }
 
   private remove(call: PendingCall): boolean {
-    if (this.calls.get(call.xid) !== call) return false;
-    this.calls.delete(call.xid);
-    if (call.timer !== undefined) clearTimeout(call.timer);
+    if (call.done) return false;
+    call.done = true;
+    this.calls.delete(call.xid | 0);
     if (call.onAbort !== undefined) call.signal!.removeEventListener('abort', call.onAbort);
+    if (this.calls.size === 0) {
+      // Nothing in flight: every heap entry is settled. The ticker stays armed (re-arming per call is what this
+      // avoids) but no longer keeps the process alive.
+      const heap = this.heap;
+      // A sequential caller's one entry is popped: cheaper than the length setter.
+      if (heap.length === 1) heap.pop();
+      else if (heap.length > 1) heap.length = 0;
+      if (this.tickerRefed) {
+        this.ticker!.unref();
+        this.tickerRefed = false;
+      }
+    }
     return true;
   }
 
@@ -189,23 +308,29 @@ export class CallTable {
   }
 
   /**
-   * Handle a received message. `from` is checked for UDP (undefined on streams). Unknown xids and wrong peers are
-   * counted and dropped; a reply to a pending xid that does not decode fails that call with BAD_REPLY.
+   * Handle a received message. `from` is checked for UDP (undefined on streams): a reply from another peer than the
+   * call went to is counted and dropped, unless the call accepts any source (then it is counted as
+   * repliedFromOtherPeer and accepted). Unknown xids are counted and dropped; a reply to a pending xid that does not
+   * decode fails that call with BAD_REPLY.
    */
   receive(bytes: Uint8Array, fromAddress?: string, fromPort?: number): void {
     if (bytes.length < 8) {
       this.stats.badReplies++;
       return;
     }
-    const xid = ((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) >>> 0;
-    const call = this.calls.get(xid);
+    // The key: the xid as a signed 32-bit integer (see `calls`).
+    const key = (bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!;
+    const call = this.calls.get(key);
     if (call === undefined) {
       this.stats.unknownXid++;
       return;
     }
     if (fromAddress !== undefined && (fromAddress !== call.address || fromPort !== call.port)) {
-      this.stats.wrongPeer++;
-      return;
+      if (!call.anySource) {
+        this.stats.wrongPeer++;
+        return;
+      }
+      this.stats.repliedFromOtherPeer++;
     }
     // The common reply, accepted SUCCESS with an empty AUTH_NONE verifier (bytes 4-23: REPLY, MSG_ACCEPTED, flavor 0,
     // length 0, SUCCESS), is recognised from its fixed header without decoding: it is most of a notifier's traffic.
@@ -221,12 +346,14 @@ export class CallTable {
       this.stats.replies++;
       if (!this.remove(call)) return;
       call.resolve({
-        xid,
+        xid: call.xid,
         verifier: AUTH_NONE_VERIFIER,
         // A plain view: Buffer#subarray builds a Buffer through its species constructor, several times the cost.
-        body: new Uint8Array(bytes.buffer, bytes.byteOffset + 24, bytes.length - 24),
+        body: bytes.length === 24 ? NO_RESULTS : new Uint8Array(bytes.buffer, bytes.byteOffset + 24, bytes.length - 24),
         rttMs: performance.now() - call.start,
         attempts: call.attempts,
+        fromAddress,
+        fromPort,
       });
       return;
     }
@@ -240,7 +367,7 @@ export class CallTable {
       if (bytes[4] === 0 && bytes[5] === 0 && bytes[6] === 0 && bytes[7] === 0) return;
       this.finish(
         call,
-        new RpcError('BAD_REPLY', `reply to xid ${xid} does not decode: ${error.message}`, { cause: error }),
+        new RpcError('BAD_REPLY', `reply to xid ${call.xid} does not decode: ${error.message}`, { cause: error }),
       );
       return;
     }
@@ -252,11 +379,13 @@ export class CallTable {
     }
     if (!this.remove(call)) return;
     call.resolve({
-      xid,
+      xid: call.xid,
       verifier: (reply as { verifier: OpaqueAuth }).verifier,
       body: (reply as { results: Uint8Array }).results,
       rttMs: performance.now() - call.start,
       attempts: call.attempts,
+      fromAddress,
+      fromPort,
     });
   }
 }
@@ -295,4 +424,18 @@ export function replyError(reply: RpcReplyMessage): RpcError | undefined {
   return new RpcError('AUTH_ERROR', `authentication refused (auth_stat ${reply.authStat})`, {
     authStat: reply.authStat,
   });
+}
+
+/** Sift `call` down from `i` in a min-heap by `due`. */
+function siftDown(heap: PendingCall[], i: number, call: PendingCall): void {
+  const n = heap.length;
+  for (;;) {
+    let child = 2 * i + 1;
+    if (child >= n) break;
+    if (child + 1 < n && heap[child + 1]!.due < heap[child]!.due) child++;
+    if (heap[child]!.due >= call.due) break;
+    heap[i] = heap[child]!;
+    i = child;
+  }
+  heap[i] = call;
 }

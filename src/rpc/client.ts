@@ -9,6 +9,10 @@ import { DEFAULT_MAX_FRAGMENTS, DEFAULT_MAX_RECORD_SIZE, encodeRecord, LAST_FRAG
 import { connectTcp, RecordStream } from './tcp.js';
 import { DEFAULT_RETRANSMIT_MS, DEFAULT_TIMEOUT_MS, RpcUdpEndpoint, resolveHost } from './udp.js';
 
+/** Shared by every call that gives none (a sequential pinger allocates nothing for them). */
+const NO_OPTIONS: CallOptions = Object.freeze({});
+const NO_ARGS = new Uint8Array(0);
+
 export interface RpcClientOptions {
   host: string;
   port: number;
@@ -32,9 +36,11 @@ export interface RpcClientOptions {
 
 /**
  * Calls to one peer; many may be in flight. `call` resolves only on accept_stat SUCCESS; every other outcome
- * rejects with RpcError (TIMEOUT, ABORTED, CONNECTION, PROG_UNAVAIL, PROG_MISMATCH with low/high, PROC_UNAVAIL,
- * GARBAGE_ARGS, SYSTEM_ERR, RPC_MISMATCH, AUTH_ERROR with authStat, BAD_REPLY, CLOSED). TCP connects on the first
- * call and reconnects on the next call after the connection dropped (calls in flight then fail with CONNECTION).
+ * rejects with RpcError (TIMEOUT, ABORTED, CONNECTION, REFUSED, PROG_UNAVAIL, PROG_MISMATCH with low/high,
+ * PROC_UNAVAIL, GARBAGE_ARGS, SYSTEM_ERR, RPC_MISMATCH, AUTH_ERROR with authStat, BAD_REPLY, CLOSED). UDP uses a
+ * socket connected to the peer, so an ICMP port unreachable fails the calls in flight at once with REFUSED. TCP
+ * connects on the first call and reconnects on the next call after the connection dropped (calls in flight then
+ * fail with CONNECTION).
  */
 export class RpcClient {
   readonly options: Readonly<RpcClientOptions>;
@@ -44,7 +50,9 @@ export class RpcClient {
   // UDP
   private endpoint: Promise<RpcUdpEndpoint> | undefined;
   private udpPeer: Promise<string> | undefined;
+  /** The open endpoint and the peer it is connected to, once known: later calls go straight to it. */
   private udp: RpcUdpEndpoint | undefined;
+  private udpTarget: { address: string; port: number } | undefined;
   // TCP
   private readonly table = new CallTable();
   private stream: Promise<RecordStream> | undefined;
@@ -75,17 +83,23 @@ export class RpcClient {
     version: number,
     procedure: number,
     args: RpcArgs,
-    options: CallOptions = {},
+    options: CallOptions = NO_OPTIONS,
   ): Promise<RpcReply> {
     if (this.closed) return Promise.reject(new RpcError('CLOSED', 'the client is closed'));
     if (options.signal?.aborted) return Promise.reject(new RpcError('ABORTED', 'call aborted before it was sent'));
-    if (this.options.transport === 'udp') return this.callUdp(program, version, procedure, args, options);
+    if (this.options.transport === 'udp') {
+      // Once the endpoint is open, a call is one endpoint call: no await, no options copy (the deadline is the
+      // endpoint's default unless the call gives its own).
+      const udp = this.udp;
+      if (udp !== undefined) return udp.call(this.udpTarget!, program, version, procedure, args, options);
+      return this.callUdp(program, version, procedure, args, options);
+    }
     return this.callTcp(program, version, procedure, args, options);
   }
 
   /** The NULL procedure (0): no arguments, no results; the `rpcinfo -u/-t` ping. */
-  ping(program: number, version: number, options: CallOptions = {}): Promise<RpcReply> {
-    return this.call(program, version, 0, new Uint8Array(0), options);
+  ping(program: number, version: number, options: CallOptions = NO_OPTIONS): Promise<RpcReply> {
+    return this.call(program, version, 0, NO_ARGS, options);
   }
 
   private async callUdp(
@@ -103,6 +117,7 @@ export class RpcClient {
       });
     }
     const address = await this.udpPeer;
+    const target = { address, port: this.options.port };
     if (this.endpoint === undefined) {
       const family = address.includes(':') ? 6 : 4;
       this.endpoint = RpcUdpEndpoint.open({
@@ -112,14 +127,16 @@ export class RpcClient {
         timeoutMs: this.timeoutMs,
         retransmitMs: this.options.retransmitMs ?? DEFAULT_RETRANSMIT_MS,
         cred: this.cred,
+        connect: target,
       });
       this.endpoint.catch(() => {
         this.endpoint = undefined;
       });
     }
     const endpoint = await this.endpoint;
-    this.udp = endpoint;
     if (this.closed) throw new RpcError('CLOSED', 'the client is closed');
+    this.udpTarget = target;
+    this.udp = endpoint;
     const timeoutMs = (options.timeoutMs ?? this.timeoutMs) - (performance.now() - started);
     if (timeoutMs <= 0) throw new RpcError('TIMEOUT', 'deadline passed while resolving the host');
     return endpoint.call({ address, port: this.options.port }, program, version, procedure, args, {

@@ -13,6 +13,7 @@ export type RpcErrorCode =
   | 'TIMEOUT' // no reply within the deadline
   | 'ABORTED' // the caller's AbortSignal fired
   | 'CONNECTION' // connect failed, or the connection dropped with the call in flight
+  | 'REFUSED' // UDP: the peer's host reported that nothing listens on the port (ICMP port unreachable)
   | 'CLOSED' // the client, endpoint or server was closed
   | 'BAD_REPLY' // a reply to our xid that does not decode
   | 'BAD_MESSAGE' // a message that is neither a valid CALL nor a valid REPLY

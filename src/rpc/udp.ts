@@ -125,6 +125,12 @@ export async function openUdpSocket(o: UdpSocketOptions = {}): Promise<Socket> {
   }
 }
 
+/** An IP literal in the form a socket of `family` reports it (canonical; IPv4 as IPv4-mapped on IPv6). */
+function peerAddress(address: string, family: 4 | 6): string {
+  const canonical = canonicalAddress(address);
+  return family === 6 && isIP(canonical) === 4 ? `::ffff:${canonical}` : canonical;
+}
+
 /** Resolve a host name to one address of the family (IP literals pass through). */
 export async function resolveHost(host: string, family?: 4 | 6): Promise<{ address: string; family: 4 | 6 }> {
   const literal = isIP(host);
@@ -135,6 +141,27 @@ export async function resolveHost(host: string, family?: 4 | 6): Promise<{ addre
   } catch (error) {
     throw new RpcError('BAD_ADDRESS', `cannot resolve host ${JSON.stringify(host)}`, { cause: error });
   }
+}
+
+/**
+ * Whether two IP literals name the same address: compared in canonical form, an IPv4-mapped IPv6 address
+ * (`::ffff:10.0.0.1`, as an IPv6 socket reports IPv4 peers) equal to its IPv4 form.
+ */
+export function sameAddress(a: string, b: string): boolean {
+  return a === b || unmapped(a) === unmapped(b);
+}
+
+/** An address in canonical form, an IPv4-mapped IPv6 address as its IPv4 form (both notations of the mapping). */
+function unmapped(address: string): string {
+  const c = canonicalAddress(address);
+  if (!c.startsWith('::ffff:')) return c;
+  const tail = c.slice(7);
+  if (isIP(tail) === 4) return tail;
+  const hex = /^([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(tail);
+  if (hex === null) return c;
+  const high = Number.parseInt(hex[1]!, 16);
+  const low = Number.parseInt(hex[2]!, 16);
+  return `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
 }
 
 /** The form the kernel reports addresses in (compressed, lower-case IPv6), so peers can be compared as strings. */
@@ -162,12 +189,32 @@ export interface UdpEndpointOptions {
   retransmitMs?: number;
   /** Default credential (AUTH_NONE). */
   cred?: OpaqueAuth;
+  /**
+   * Connect the socket to this one peer (an IP literal), for a single-peer client: calls may then go only there, the
+   * kernel passes up only that peer's datagrams, and it reports an ICMP port unreachable as ECONNREFUSED, which
+   * fails the calls in flight at once with REFUSED instead of waiting out their deadline. An unconnected socket
+   * (the default, many peers) gets no such report.
+   */
+  connect?: { address: string; port: number };
+}
+
+/** Per-call options of RpcUdpEndpoint.call. */
+export interface UdpCallOptions extends CallOptions {
+  /** First retransmission interval (doubling); default: the endpoint's. */
+  retransmitMs?: number;
+  /**
+   * 'peer' (default): accept a reply only from the address and port the call went to. 'xid': accept the reply to
+   * this call's xid from any address or port, as sm-notify does — a multi-homed host, or a service bound to
+   * INADDR_ANY without IP_PKTINFO, answers from the address its routing picks. The reply's `fromAddress` and
+   * `fromPort` then tell where it came from, and stats.repliedFromOtherPeer counts such replies.
+   */
+  matchReplyBy?: 'peer' | 'xid';
 }
 
 /**
  * ONE UDP socket, MANY peers: calls to thousands of hosts in flight at once, each matched by xid and by the peer
- * it went to (replies from anyone else are counted in `stats.wrongPeer` and dropped). Retransmits with exponential
- * backoff within each call's total deadline.
+ * it went to (replies from anyone else are counted in `stats.wrongPeer` and dropped, unless the call was made with
+ * `matchReplyBy: 'xid'`). Retransmits with exponential backoff within each call's total deadline.
  */
 export class RpcUdpEndpoint {
   readonly socket: Socket;
@@ -181,6 +228,8 @@ export class RpcUdpEndpoint {
   private queueHead = 0;
   private burstUsed = 0;
   private flushScheduled = false;
+  /** The peer the socket is connected to (UdpEndpointOptions.connect), in the form the socket reports it. */
+  private readonly connectedTo: { address: string; port: number } | undefined;
 
   static async open(o: UdpEndpointOptions = {}): Promise<RpcUdpEndpoint> {
     const family = o.family ?? (o.sourceAddress !== undefined && isIP(o.sourceAddress) === 6 ? 6 : 4);
@@ -192,12 +241,33 @@ export class RpcUdpEndpoint {
       ...(o.ipv6Only === undefined ? {} : { ipv6Only: o.ipv6Only }),
       bufferSize: 4 * 1024 * 1024,
     });
-    return new RpcUdpEndpoint(socket, family, o);
+    let connectedTo: { address: string; port: number } | undefined;
+    if (o.connect !== undefined) {
+      connectedTo = { address: peerAddress(o.connect.address, family), port: o.connect.port };
+      const { address, port } = connectedTo;
+      try {
+        await new Promise<void>((resolve, reject) =>
+          socket.connect(port, address, (error?: Error) => (error ? reject(error) : resolve())),
+        );
+      } catch (error) {
+        socket.close();
+        throw new RpcError('BAD_ADDRESS', `cannot send UDP to ${address}:${port}: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+    }
+    return new RpcUdpEndpoint(socket, family, o, connectedTo);
   }
 
-  private constructor(socket: Socket, family: 4 | 6, o: UdpEndpointOptions) {
+  private constructor(
+    socket: Socket,
+    family: 4 | 6,
+    o: UdpEndpointOptions,
+    connectedTo: { address: string; port: number } | undefined,
+  ) {
     this.socket = socket;
     this.family = family;
+    this.connectedTo = connectedTo;
     this.defaults = {
       timeoutMs: o.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       retransmitMs: o.retransmitMs ?? DEFAULT_RETRANSMIT_MS,
@@ -206,10 +276,15 @@ export class RpcUdpEndpoint {
     this.table = new CallTable((call) => this.transmit(call));
     // An idle endpoint does not keep the process alive; calls in flight do (their timers are referenced).
     socket.unref();
-    socket.on('message', (message, rinfo) => this.table.receive(message, rinfo.address, rinfo.port));
-    // Send errors are reported per call; anything else on the socket is counted and survived.
-    socket.on('error', () => {
-      this.table.stats.badReplies++;
+    socket.on('message', (message, rinfo) => {
+      this.burstUsed = 0;
+      this.table.receive(message, rinfo.address, rinfo.port);
+    });
+    // Send errors are reported per call; an ICMP port unreachable on a connected socket fails every call (they all
+    // went to that one peer); anything else on the socket is counted and survived.
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      if (this.connectedTo !== undefined && error.code === 'ECONNREFUSED') this.refuseAll();
+      else this.table.stats.badReplies++;
     });
   }
 
@@ -238,19 +313,33 @@ export class RpcUdpEndpoint {
     version: number,
     procedure: number,
     args: RpcArgs,
-    o: CallOptions & { retransmitMs?: number } = {},
+    o: UdpCallOptions = {},
   ): Promise<RpcReply> {
     if (this.closed) return Promise.reject(new RpcError('CLOSED', 'the UDP endpoint is closed'));
     if (o.signal?.aborted) return Promise.reject(new RpcError('ABORTED', 'call aborted before it was sent'));
-    if (isIP(peer.address) === 0) {
-      return resolveHost(peer.address, this.family).then((found) =>
-        this.call({ address: found.address, port: peer.port }, program, version, procedure, args, o),
-      );
+    const connected = this.connectedTo;
+    let address: string;
+    // A connected endpoint's calls name its peer as the socket reports it: no address parsing per call.
+    if (connected !== undefined && peer.address === connected.address) address = connected.address;
+    else {
+      if (isIP(peer.address) === 0) {
+        return resolveHost(peer.address, this.family).then((found) =>
+          this.call({ address: found.address, port: peer.port }, program, version, procedure, args, o),
+        );
+      }
+      address = canonicalAddress(peer.address);
+      if (this.family === 6 && isIP(address) === 4) address = `::ffff:${address}`;
+      if (this.family === 4 && isIP(address) === 6) {
+        return Promise.reject(new RpcError('BAD_ADDRESS', `IPv6 peer ${address} on an IPv4 endpoint`));
+      }
     }
-    let address = canonicalAddress(peer.address);
-    if (this.family === 6 && isIP(address) === 4) address = `::ffff:${address}`;
-    if (this.family === 4 && isIP(address) === 6) {
-      return Promise.reject(new RpcError('BAD_ADDRESS', `IPv6 peer ${address} on an IPv4 endpoint`));
+    if (connected !== undefined && (address !== connected.address || peer.port !== connected.port)) {
+      return Promise.reject(
+        new RpcError(
+          'BAD_ADDRESS',
+          `this endpoint is connected to ${connected.address}:${connected.port}, not ${address}:${peer.port}`,
+        ),
+      );
     }
     const table = this.table;
     const xid = table.allocateXid();
@@ -278,22 +367,22 @@ export class RpcUdpEndpoint {
       o.timeoutMs ?? this.defaults.timeoutMs,
       o.retransmitMs ?? this.defaults.retransmitMs,
       o.signal,
+      o.matchReplyBy === 'xid',
+      true, // first transmission through this.transmit (the table's retransmit)
     );
-    const call = table.calls.get(xid)!;
-    this.transmit(call);
     return promise;
   }
 
   /**
-   * Send now while this event-loop turn has burst budget left, else queue for the next turn. Thousands of calls
-   * started in one tick would otherwise all be sent before a single reply is read, and replies beyond the socket's
-   * receive buffer (about 200 KiB: net.core.rmem_max) would be dropped by the kernel. Between bursts the loop
-   * reads replies.
+   * Send now while the burst budget lasts, else queue for the next event-loop turn. Thousands of calls started in
+   * one tick would otherwise all be sent before a single reply is read, and replies beyond the socket's receive
+   * buffer (about 200 KiB: net.core.rmem_max) would be dropped by the kernel. The budget is SEND_BURST sends since
+   * replies were last read or the queue last flushed: calls sent as replies arrive are clocked by them, and the
+   * direct path needs no per-turn callback (a sequential caller's send costs no setImmediate).
    */
   private transmit(call: PendingCall): void {
     if (this.queue.length === 0 && this.burstUsed < SEND_BURST) {
       this.burstUsed++;
-      this.scheduleFlush();
       this.send(call);
       return;
     }
@@ -317,7 +406,7 @@ export class RpcUdpEndpoint {
     for (; i < queue.length && sent < SEND_BURST; i++) {
       const call = queue[i]!;
       call.queued = false;
-      if (this.table.calls.get(call.xid) !== call) continue; // settled while queued
+      if (!this.table.isPending(call)) continue; // settled while queued
       this.send(call);
       sent++;
     }
@@ -338,6 +427,10 @@ export class RpcUdpEndpoint {
   };
 
   private send(call: PendingCall): void {
+    if (this.connectedTo !== undefined) {
+      this.socket.send(call.message, this.onConnectedSend);
+      return;
+    }
     this.socket.send(call.message, call.port, call.address, (error) => {
       if (error) {
         this.table.finish(
@@ -346,6 +439,28 @@ export class RpcUdpEndpoint {
         );
       }
     });
+  }
+
+  /** Connected socket: one callback for every send (no closure per datagram); every call went to the one peer. */
+  private readonly onConnectedSend = (error: Error | null): void => {
+    if (error === null) return;
+    if ((error as NodeJS.ErrnoException).code === 'ECONNREFUSED') {
+      this.refuseAll();
+      return;
+    }
+    const peer = this.connectedTo!;
+    this.table.failAll(
+      () =>
+        new RpcError('CONNECTION', `send to ${peer.address}:${peer.port} failed: ${error.message}`, { cause: error }),
+    );
+  };
+
+  /** The kernel reported an ICMP port unreachable from the connected peer: nothing listens there. */
+  private refuseAll(): void {
+    const peer = this.connectedTo!;
+    this.table.failAll(
+      () => new RpcError('REFUSED', `nothing listens on UDP ${peer.address}:${peer.port} (ICMP port unreachable)`),
+    );
   }
 
   /** Fail every call in flight with CLOSED and close the socket. */

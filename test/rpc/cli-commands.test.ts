@@ -71,7 +71,9 @@ t.test('unreachable: exit 1, one line', async (t) => {
   t.match(refused.err, /CONNECTION/);
   const ping = await nfsprobe(['--timeout', '300ms', '--json', 'ping', `127.0.0.1:${port}`, 'status', '1']);
   t.equal(ping.code, 1, 'ping, silent program: exit 1');
-  t.same(JSON.parse(ping.out).results, [{ version: 1, transport: 'udp', port, sent: 3, received: 0, rttMs: null }]);
+  t.same(JSON.parse(ping.out).results, [
+    { version: 1, transport: 'udp', port, sent: 3, received: 0, rttMs: null, status: 'timeout', error: 'TIMEOUT' },
+  ]);
   t.match(
     ping.err,
     /^nfsprobe: status \(100024\) on 127\.0\.0\.1: v1 udp port \d+: no reply within 300 ms \(TIMEOUT\)\n$/,
@@ -213,8 +215,8 @@ t.test('ping HOST:PORT: our RpcServer serving versions 2 and 4', async (t) => {
     t.same(Object.keys(doc), ['host', 'program', 'results']);
     t.match(doc, { host: `127.0.0.1:${port}`, program: PROG });
     t.equal(doc.results.length, 1);
-    t.same(Object.keys(doc.results[0]), ['version', 'transport', 'port', 'sent', 'received', 'rttMs']);
-    t.match(doc.results[0], { version: 4, transport, port, sent: 4, received: 4 });
+    t.same(Object.keys(doc.results[0]), ['version', 'transport', 'port', 'sent', 'received', 'rttMs', 'status']);
+    t.match(doc.results[0], { version: 4, transport, port, sent: 4, received: 4, status: 'ok' });
     const rtt = doc.results[0].rttMs;
     t.same(Object.keys(rtt), ['min', 'avg', 'max', 'p50', 'p99']);
     t.ok(rtt.min > 0 && rtt.min <= rtt.p50 && rtt.p50 <= rtt.p99 && rtt.p99 <= rtt.max && rtt.avg <= rtt.max);
@@ -232,16 +234,20 @@ t.test('ping HOST:PORT: our RpcServer serving versions 2 and 4', async (t) => {
     ]);
     t.equal(all.code, 1, 'version 3 missing: exit 1');
     t.same(
-      JSON.parse(all.out).results.map((r: { version: number; sent: number; received: number; rttMs: unknown }) => [
-        r.version,
-        r.sent,
-        r.received,
-        r.rttMs === null,
-      ]),
+      JSON.parse(all.out).results.map(
+        (r: { version: number; sent: number; received: number; rttMs: unknown; status: string; error?: string }) => [
+          r.version,
+          r.sent,
+          r.received,
+          r.rttMs === null,
+          r.status,
+          r.error,
+        ],
+      ),
       [
-        [2, 3, 3, false],
-        [3, 1, 0, true],
-        [4, 3, 3, false],
+        [2, 3, 3, false, 'ok', undefined],
+        [3, 1, 0, true, 'rejected', 'PROG_MISMATCH'],
+        [4, 3, 3, false, 'ok', undefined],
       ],
       'PROG_MISMATCH is final: version 3 is pinged once',
     );

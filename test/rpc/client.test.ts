@@ -14,6 +14,7 @@ import {
   RpcClient,
   type RpcReplyInput,
   RpcUdpEndpoint,
+  sameAddress,
 } from '../../src/rpc/index.js';
 import { XdrReader, XdrWriter } from '../../src/xdr/index.js';
 
@@ -83,14 +84,89 @@ t.test('UDP: replies with unknown xids and from the wrong peer are dropped and c
     send(success({ ...call, xid: (call.xid + 1000) >>> 0 }));
     stranger.send(success(call), from.port, from.address, () => setTimeout(() => send(success(call)), 20));
   });
-  const client = new RpcClient({ host: '127.0.0.1', port: server.address().port, transport: 'udp' });
-  t.teardown(() => client.close());
-  const r = await client.ping(100099, 1, { timeoutMs: 3000 });
+  const peer = { address: '127.0.0.1', port: server.address().port };
+  const endpoint = await RpcUdpEndpoint.open();
+  t.teardown(() => endpoint.close());
+  const r = await endpoint.call(peer, 100099, 1, 0, new Uint8Array(0), { timeoutMs: 3000 });
   t.equal(r.attempts, 1);
+  t.equal(r.fromAddress, '127.0.0.1');
+  t.equal(r.fromPort, peer.port);
+  t.equal(endpoint.stats.unknownXid, 1);
+  t.equal(endpoint.stats.wrongPeer, 1);
+  t.equal(endpoint.stats.repliedFromOtherPeer, 0);
+  t.equal(endpoint.stats.replies, 1);
+  // RpcClient's socket is connected to its peer: the kernel passes up nothing from the stranger at all.
+  const client = new RpcClient({ host: '127.0.0.1', port: peer.port, transport: 'udp' });
+  t.teardown(() => client.close());
+  const c = await client.ping(100099, 1, { timeoutMs: 3000 });
+  t.equal(c.attempts, 1);
   t.equal(client.stats.unknownXid, 1);
-  t.equal(client.stats.wrongPeer, 1);
+  t.equal(client.stats.wrongPeer, 0);
   t.equal(client.stats.replies, 1);
 });
+
+/** A peer called at `calledAt` whose replies leave from a socket bound to 127.0.0.1 (a multi-homed host). */
+async function answersFromElsewhere(t: Test, calledAt: string): Promise<{ port: number; replyPort: number }> {
+  const back = createSocket('udp4');
+  await new Promise<void>((resolve) => back.bind(0, '127.0.0.1', resolve));
+  const called = createSocket('udp4');
+  await new Promise<void>((resolve) => called.bind(0, calledAt, resolve));
+  called.on('message', (message, from) => {
+    back.send(success(decodeCall(new XdrReader(message))), from.port, from.address);
+  });
+  t.teardown(() => {
+    called.close();
+    back.close();
+  });
+  return { port: called.address().port, replyPort: back.address().port };
+}
+
+t.test("UDP endpoint: matchReplyBy 'xid' accepts a reply from another address; strict matching drops it", async (t) => {
+  const { port, replyPort } = await answersFromElsewhere(t, '127.0.0.7');
+  const peer = { address: '127.0.0.7', port };
+  const endpoint = await RpcUdpEndpoint.open();
+  t.teardown(() => endpoint.close());
+
+  const strict = endpoint.call(peer, 100099, 1, 5, Uint8Array.of(0, 0, 0, 1), { timeoutMs: 300, retransmitMs: 100 });
+  await t.rejects(strict, { code: 'TIMEOUT' }, 'default (peer): the reply from 127.0.0.1 is not an answer');
+  t.ok(endpoint.stats.wrongPeer >= 1, 'and is counted as wrongPeer');
+  t.equal(endpoint.stats.repliedFromOtherPeer, 0);
+
+  const r = await endpoint.call(peer, 100099, 1, 5, Uint8Array.of(0, 0, 0, 2), {
+    timeoutMs: 3000,
+    matchReplyBy: 'xid',
+  });
+  t.equal(toHex(r.body), '00000002');
+  t.equal(r.attempts, 1);
+  t.equal(r.fromAddress, '127.0.0.1', 'the reply says where it came from');
+  t.equal(r.fromPort, replyPort);
+  t.equal(endpoint.stats.repliedFromOtherPeer, 1, 'counted');
+  t.equal(sameAddress(r.fromAddress!, peer.address), false);
+  t.ok(sameAddress('::ffff:127.0.0.7', '127.0.0.7') && sameAddress('::0:1', '::1'), 'sameAddress compares forms');
+});
+
+t.test(
+  'UDP: a port nobody listens on fails at once with REFUSED (ICMP port unreachable)',
+  { timeout: 10_000 },
+  async (t) => {
+    // A port that was free a moment ago; the call's own deadline (20 s) is twice this test's timeout.
+    const probe = createSocket('udp4');
+    await new Promise<void>((resolve) => probe.bind(0, '127.0.0.1', resolve));
+    const port = probe.address().port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const client = new RpcClient({ host: '127.0.0.1', port, transport: 'udp', timeoutMs: 20_000 });
+    t.teardown(() => client.close());
+    await t.rejects(client.ping(100003, 3), { code: 'REFUSED' });
+    await t.rejects(client.ping(100003, 3), { code: 'REFUSED' }, 'and again on the next call');
+    t.equal(client.stats.timeouts, 0);
+    // Two calls in flight at once: the one report fails both (they went to the one peer).
+    const both = await Promise.allSettled([client.ping(100003, 3), client.ping(100003, 3)]);
+    t.same(
+      both.map((r) => (r.status === 'rejected' ? (r.reason as { code: string }).code : 'ok')),
+      ['REFUSED', 'REFUSED'],
+    );
+  },
+);
 
 t.test('UDP: retransmits until answered; times out with TIMEOUT when never answered', async (t) => {
   const server = await fakeUdp(t, (call, send, _from, seen) => {
@@ -205,6 +281,49 @@ t.test('UDP endpoint: a send queue that never drains does not keep the calls it 
   await Promise.all(calls);
   t.equal(answered, 10_000, 'every queued call was sent once and answered');
   t.equal(endpoint.stats.retransmissions, 0);
+});
+
+t.test('UDP endpoint: each call keeps its own deadline and retransmission times on the shared timer', async (t) => {
+  const silent = await fakeUdp(t, () => {});
+  const endpoint = await RpcUdpEndpoint.open();
+  t.teardown(() => endpoint.close());
+  const to = { address: '127.0.0.1', port: silent.address().port };
+  const order: number[] = [];
+  const call = (timeoutMs: number, retransmitMs: number) =>
+    endpoint.call(to, 100099, 1, 0, new Uint8Array(0), { timeoutMs, retransmitMs }).catch((error: { code: string }) => {
+      order.push(timeoutMs);
+      return error.code;
+    });
+  // Started longest first: they must still time out shortest first, each after its own deadline.
+  const codes = await Promise.all([call(600, 10_000), call(150, 10_000), call(350, 40)]);
+  t.same(codes, ['TIMEOUT', 'TIMEOUT', 'TIMEOUT']);
+  t.same(order, [150, 350, 600]);
+  // 350 ms with retransmissions from 40 ms, doubling: sent at 0, 40, 120 and 280 ms (fewer if timers run late).
+  const retransmissions = endpoint.stats.retransmissions;
+  t.ok(retransmissions >= 1 && retransmissions <= 3, `${retransmissions} retransmissions`);
+  t.equal(endpoint.stats.timeouts, 3);
+});
+
+t.test('UDP endpoint: answered calls do not pile up in the timer heap while another call waits', async (t) => {
+  const peer = await fakeUdp(t, (call, send) => {
+    if (call.procedure === 1) send(success(call));
+  });
+  const endpoint = await RpcUdpEndpoint.open();
+  t.teardown(() => endpoint.close());
+  const internals = endpoint as unknown as { table: { heap: unknown[] } };
+  const to = { address: '127.0.0.1', port: peer.address().port };
+  // One unanswered call keeps the table busy (so the heap is not simply emptied) while 5,000 others are answered.
+  const waiting = endpoint.call(to, 100099, 1, 0, new Uint8Array(0), { timeoutMs: 30_000, retransmitMs: 20_000 });
+  let longest = 0;
+  for (let i = 0; i < 5000; i++) {
+    await endpoint.call(to, 100099, 1, 1, new Uint8Array(0));
+    longest = Math.max(longest, internals.table.heap.length);
+  }
+  t.ok(longest <= 1025, `settled calls are compacted away (longest heap ${longest} for 5,000 calls)`);
+  t.equal(endpoint.inFlight, 1);
+  await endpoint.close();
+  await t.rejects(waiting, { code: 'CLOSED' });
+  t.equal(internals.table.heap.length, 0, 'empty table, empty heap');
 });
 
 t.test('UDP endpoint: close fails calls in flight with CLOSED', async (t) => {

@@ -71,6 +71,7 @@ export async function clientsCommand(output: Output, flags: ClientsFlags): Promi
         ...(c.statdPort === undefined ? {} : { statdPort: c.statdPort }),
         ...(probed ? { status: c.status } : {}),
         ...(c.rttMs === undefined ? {} : { rttMs: c.rttMs }),
+        ...(c.repliedFrom === undefined ? {} : { repliedFrom: c.repliedFrom }),
         list: c.list,
         monNames: c.monNames,
         myNames: c.myNames,

@@ -1,4 +1,5 @@
 // The body of `nfsprobe ping HOST PROGRAM [VERSION]` (see ping.ts for its flags): find the ports, ping, report.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { RpcClient } from '../../rpc/client.js';
 import { RpcError } from '../../rpc/errors.js';
 import { programName, programNumber } from '../../rpc/programs.js';
@@ -19,12 +20,12 @@ export interface PingFlags {
 /** More versions than this in a PROG_MISMATCH range are not all pinged (a server claiming 0..2^32-1 exists). */
 const MAX_VERSIONS = 64;
 
-interface Target {
+export interface Target {
   version: number;
   port: number;
 }
 
-interface Result {
+export interface Result {
   version: number;
   transport: 'udp' | 'tcp';
   port: number;
@@ -69,11 +70,30 @@ export async function pingCommand(
       spec.port !== undefined
         ? await directTargets(clientFor(spec.port), spec.port, program, version, label, output.timeoutMs)
         : await rpcbindTargets(address, family, transport, program, version, label, output.timeoutMs);
-    const results = await Promise.all(
-      targets.map((target) => pingVersion(clientFor(target.port), program, target, transport, count, intervalMs)),
-    );
+    // Ctrl-C stops the pings and reports what was gathered: closing the clients fails the calls in flight at once
+    // (no AbortSignal listener per call), and the loops do not count those calls as sent. A second Ctrl-C kills.
+    const interrupt = new AbortController();
+    const onInterrupt = () => {
+      interrupt.abort();
+      for (const client of clients.values()) void client.close();
+    };
+    process.once('SIGINT', onInterrupt);
+    let results: Result[];
+    try {
+      results = await Promise.all(
+        targets.map((target) =>
+          pingVersion(clientFor(target.port), program, target, transport, count, intervalMs, interrupt.signal),
+        ),
+      );
+    } finally {
+      process.off('SIGINT', onInterrupt);
+    }
     report(output, hostText.trim(), program, label, address, results);
     const failed = results.filter((r) => r.received < r.sent);
+    if (interrupt.signal.aborted && results.every((r) => r.received === 0)) {
+      output.err.write(`nfsprobe: ${label} on ${address}: interrupted before any reply\n`);
+      return 1;
+    }
     if (failed.length === 0) return 0;
     const why = failed.map(
       (r) =>
@@ -173,28 +193,60 @@ async function directTargets(
 /** Codes after which pinging the same version again cannot succeed. */
 const FINAL = new Set(['PROG_MISMATCH', 'PROG_UNAVAIL', 'PROC_UNAVAIL', 'RPC_MISMATCH', 'AUTH_ERROR', 'GARBAGE_ARGS']);
 
-async function pingVersion(
+/**
+ * `count` NULL calls to one version in turn, `intervalMs` apart: the loop of `nfsprobe ping` (benchmarked against a
+ * raw dgram ping-pong in bench/rpc). Once `stop` fires it sends no more; a call then failing (its client closed) is
+ * not counted as sent.
+ */
+export async function pingVersion(
   client: RpcClient,
   program: number,
   target: Target,
   transport: 'udp' | 'tcp',
   count: number,
   intervalMs: number,
+  stop?: AbortSignal,
 ): Promise<Result> {
   const result: Result = { ...target, transport, sent: 0, received: 0, rtts: [] };
-  for (let i = 0; i < count; i++) {
-    if (i > 0 && intervalMs > 0) await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  const version = target.version;
+  for (let i = 0; i < count && stop?.aborted !== true; i++) {
+    if (i > 0 && intervalMs > 0) {
+      const woken = await sleep(intervalMs, false, stop === undefined ? {} : { signal: stop }).catch(() => true);
+      if (woken) break;
+    }
     result.sent++;
     try {
-      const reply = await client.ping(program, target.version);
+      const reply = await client.ping(program, version);
       result.received++;
       result.rtts.push(reply.rttMs);
     } catch (error) {
+      if (stop?.aborted) {
+        result.sent--;
+        break;
+      }
       result.error = error;
       if (error instanceof RpcError && FINAL.has(error.code)) break;
     }
   }
   return result;
+}
+
+/** Codes with which the program itself answered: pinging reached it, it refused the call. */
+const REJECTED = new Set([...FINAL, 'SYSTEM_ERR']);
+
+/**
+ * A version's outcome for --json: `ok` (every ping answered), `timeout`, `refused` (ICMP port unreachable),
+ * `rejected` (the program answered with an RPC error), `error` (anything else), `interrupted` (Ctrl-C before a ping
+ * completed); `error` is the code of the last failure.
+ */
+export function pingStatus(r: Result): { status: string; error?: string } {
+  if (r.sent === 0) return { status: 'interrupted' };
+  if (r.received === r.sent) return { status: 'ok' };
+  const code = (r.error as { code?: unknown } | undefined)?.code;
+  const error = typeof code === 'string' ? code : 'ERROR';
+  const status =
+    error === 'TIMEOUT' ? 'timeout' : error === 'REFUSED' ? 'refused' : REJECTED.has(error) ? 'rejected' : 'error';
+  return { status, error };
 }
 
 export interface RttStats {
@@ -232,6 +284,7 @@ function report(output: Output, host: string, program: number, label: string, ad
         sent: r.sent,
         received: r.received,
         rttMs: rttStats(r.rtts),
+        ...pingStatus(r),
       })),
     });
     return;
@@ -240,9 +293,11 @@ function report(output: Output, host: string, program: number, label: string, ad
   const rows = results.map((r) => {
     const s = rttStats(r.rtts);
     const status =
-      r.received === r.sent
-        ? paint(output.out, 'green', 'ok')
-        : paint(output.out, 'red', r.error instanceof RpcError ? errorLabel(r.error) : 'no reply');
+      r.sent === 0
+        ? 'interrupted'
+        : r.received === r.sent
+          ? paint(output.out, 'green', 'ok')
+          : paint(output.out, 'red', r.error instanceof RpcError ? errorLabel(r.error) : 'no reply');
     return [
       String(r.version),
       r.transport,

@@ -17,13 +17,18 @@ No VERSION: every version registered for PROGRAM on the transport. Each version 
 ${DEFAULT_COUNT}), --interval apart (default ${DEFAULT_INTERVAL_MS}ms); versions are pinged concurrently. Each call
 has the global --timeout (default 5s) as its deadline; over UDP it is retransmitted from 500ms on, doubling.
 A version that answers PROG_MISMATCH, PROG_UNAVAIL, PROC_UNAVAIL or an auth/RPC error is not pinged again.
-Round trips: min/avg/max/p50/p99 in ms (p = nearest rank) over the replies received.
+Round trips: min/avg/max/p50/p99 in ms (p = nearest rank) over the replies received. A UDP port nobody listens on
+fails at once with REFUSED (the ICMP port unreachable), not after --timeout. Ctrl-C stops and prints the
+statistics gathered so far (the ping in flight is not counted).
 JSON: {"host", "program", "results": [{"version", "transport", "port", "sent", "received",
-"rttMs": {"min", "avg", "max", "p50", "p99"}}]}; "host" is HOST as given; "rttMs" is null when a version got no
-reply. Why a version failed is one line on stderr. When nothing could be pinged (program not registered, rpcbind
-unreachable) there is no JSON, only that line.
+"rttMs": {"min", "avg", "max", "p50", "p99"}, "status", "error"}]}; "host" is HOST as given;
+"rttMs" is null when a version got no reply; "status" is ok, timeout, refused (nothing listens on the port),
+rejected (the program answered with an RPC error), error or interrupted; "error" (absent when ok) is the last
+failure's code, such as TIMEOUT, REFUSED or PROG_MISMATCH. Why a version failed is one line on stderr. When
+nothing could be pinged (program not registered, rpcbind unreachable) there is no JSON, only that line.
 Exit: 0 every ping of every version got a reply; 1 any ping got none (timeout, refused, PROG_MISMATCH, ...), the
-program is not registered, rpcbind did not answer, or HOST does not resolve; 2 bad HOST, PROGRAM, VERSION or flags.`;
+program is not registered, rpcbind did not answer, HOST does not resolve, or Ctrl-C came before any reply; 2 bad
+HOST, PROGRAM, VERSION or flags.`;
 
 export function register(program: Command): void {
   program
