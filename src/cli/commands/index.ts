@@ -11,6 +11,7 @@ import { register as registerNotify } from './notify.js';
 import { register as registerPing } from './ping.js';
 import { register as registerRpcinfo } from './rpcinfo.js';
 import { register as registerSnapshot } from './snapshot.js';
+import { register as registerWatch } from './watch.js';
 
 export const commandModules: ((program: Command) => void)[] = [
   registerRpcinfo, // rpcinfo HOST
@@ -24,4 +25,5 @@ export const commandModules: ((program: Command) => void)[] = [
   registerClients, // clients: list and probe the statd directory's clients
   registerListen, // listen: print every SM_NOTIFY received
   registerDemo, // demo: the checks and the notify on built-in data
+  registerWatch, // watch HOST:/export: the failover probe
 ];
