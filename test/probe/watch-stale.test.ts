@@ -1,0 +1,67 @@
+// `nfsprobe watch` when the standby has other storage: each server exports the same path from a tmpfs of its own
+// (each mounted only in its own namespace, see ../shared/spec/lab.md), so after the move every handle from A is stale
+// on B. The watch reports it within a second, names the handle field that changed, and exits 1.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { buildCli, nfsprobe } from '../helpers/cli.js';
+import { FailoverLab, FLOATING, sleep } from '../lab/failover.js';
+import { enterLab, run } from '../lab/namespace.js';
+import { parseEvents, startWatch, summaryOf } from './watch-run.js';
+
+const PEERS = ['rpcbind', 'ganesha.nfsd', 'rpcinfo', 'nsenter', 'timeout'];
+
+if (await enterLab(t, import.meta.url, PEERS)) {
+  t.equal(buildCli().status, 0, 'the CLI builds');
+  const exportDir = join(mkdtempSync(join(tmpdir(), 'nfsprobe-own-')), 'export');
+  run('mkdir', ['-p', exportDir]);
+  const lab = await FailoverLab.create(t, { exportDir, ownTmpfs: true });
+  await Promise.all([lab.servers.A.startGanesha(), lab.servers.B.startGanesha()]);
+  await lab.addAddress('A');
+
+  t.test('B serves another filesystem: stale reported within a second, the field named, exit 1', async (t) => {
+    const watch = startWatch(['--json', 'watch', `${FLOATING}:${exportDir}`, '--duration', '4s', '--read-only']);
+    await watch.started;
+    await sleep(1000);
+    const movedAt = Date.now();
+    await lab.moveTo('B');
+    const result = await watch.done;
+    t.equal(result.code, 1, 'exit 1');
+    const events = parseEvents(result.out);
+    const summary = summaryOf(events);
+    t.equal(summary.event, 'summary');
+    const stale = events.filter((e) => e.event === 'stale');
+    t.equal(stale.length, 1, 'one stale event (the export root handle, on the GETATTR path)');
+    const event = stale[0];
+    if (event?.event === 'stale') {
+      t.equal(event.path, 'nfs3-getattr-tcp');
+      t.ok(Date.parse(event.at) - movedAt < 1000, `reported ${Date.parse(event.at) - movedAt} ms after the move`);
+      t.ok(event.current !== null && event.current !== event.handle, 'the current handle differs');
+      t.match(event.field, /^fsid\.|^fileid\.|^exportId$/, `the changed field is named: ${event.field}`);
+      t.match(event.detail, event.field ?? 'no field');
+      t.ok(event.remedy.length > 20, 'a remedy');
+    }
+    t.equal(summary.staleHandles, 1);
+    t.equal(summary.ok, false);
+    t.match(summary.problems.join('\n'), /stale file handle/);
+    const text = await nfsprobe(['watch', `${FLOATING}:${exportDir}`, '--duration', '1s', '--read-only'], 30_000);
+    t.equal(text.code, 0, 'a fresh watch on B alone is healthy (it mounts B itself)');
+    t.match(text.out, /^healthy: /m);
+  });
+
+  t.test('bad input exits 2 before anything is sent', async (t) => {
+    for (const args of [
+      ['watch', 'nohost'],
+      ['watch', `${FLOATING}:${exportDir}`, '--interval', 'fast'],
+      ['watch', `${FLOATING}:${exportDir}`, '--transport', 'sctp'],
+      ['watch', `${FLOATING}:${exportDir}`, '--nfs-version', '2'],
+      ['watch', `${FLOATING}:${exportDir}`, '--file', 'a/b'],
+      ['watch', `${FLOATING}:relative`],
+    ]) {
+      const result = await nfsprobe(args, 10_000);
+      t.equal(result.code, 2, `${args.slice(1).join(' ')}: exit 2`);
+      t.match(result.err, /^nfsprobe: /);
+    }
+  });
+}
