@@ -2,4 +2,5 @@
 export * as nfs from './nfs/index.js';
 export * as nsm from './nsm/index.js';
 export * as rpc from './rpc/index.js';
+export * as watch from './probe/watch/index.js';
 export * as xdr from './xdr/index.js';
