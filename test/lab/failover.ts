@@ -66,6 +66,8 @@ export interface ServerOptions {
   exportDir: string;
   /** Mount a tmpfs of this server's own over exportDir in its mount namespace (other storage than the peer). */
   ownTmpfs?: boolean;
+  /** Loop-mount this filesystem image over exportDir in the server's mount namespace (a block-level replica). */
+  image?: string;
   /** Extra lines for the NFSV4 block (default `Graceless = true;`). */
   nfsv4?: string;
   exportId?: number;
@@ -91,8 +93,10 @@ export class LabServer {
 
   /** rpcbind in a new mount namespace (private /run, and the own tmpfs when asked) inside the server's netns. */
   async startRpcbind(): Promise<void> {
-    const tmpfs = this.options.ownTmpfs ? `mount -t tmpfs tmpfs "${this.options.exportDir}";` : '';
-    const script = `set -e; mount -t tmpfs tmpfs /run; mkdir -p /run/rpcbind; ${tmpfs} exec rpcbind -f -w`;
+    const dir = this.options.exportDir;
+    const tmpfs = this.options.ownTmpfs ? `mount -t tmpfs tmpfs "${dir}";` : '';
+    const image = this.options.image === undefined ? '' : `mount -o loop "${this.options.image}" "${dir}";`;
+    const script = `set -e; mount -t tmpfs tmpfs /run; mkdir -p /run/rpcbind; ${tmpfs} ${image} exec rpcbind -f -w`;
     const log = openSync(join(this.dir, 'rpcbind.log'), 'a');
     const child = spawn(
       'ip',
@@ -172,6 +176,11 @@ LOG { Default_Log_Level = EVENT; }
     await this.killGanesha();
     await this.rpcbind?.kill('SIGKILL');
     this.rpcbind = undefined;
+  }
+
+  /** Loop-mount `image` over the export directory in this server's mount namespace (before startGanesha). */
+  async mountImage(image: string): Promise<void> {
+    await this.exec('mount', ['-o', 'loop', image, this.options.exportDir]);
   }
 
   /** Run a command in this server's network and mount namespaces. */
