@@ -48,6 +48,22 @@ if (await enterLab(t, import.meta.url, PEERS)) {
     const text = await nfsprobe(['watch', `${FLOATING}:${exportDir}`, '--duration', '1s', '--read-only'], 30_000);
     t.equal(text.code, 0, 'a fresh watch on B alone is healthy (it mounts B itself)');
     t.match(text.out, /^healthy: /m);
+    const v4 = await nfsprobe(
+      ['--json', 'watch', `${FLOATING}:${exportDir}`, '--duration', '1s', '--nfs-version', 'all'],
+      30_000,
+    );
+    t.equal(v4.code, 0, v4.err);
+    const v4Events = parseEvents(v4.out);
+    const start = v4Events[0];
+    t.equal(start?.event, 'start');
+    if (start?.event === 'start') {
+      t.ok(start.paths.includes('nfs4-sequence'), 'the NFSv4.1 heartbeat path');
+      t.match(start.identity, { serverOwner: /^\d+\/[0-9a-f]+$/, serverScope: /^[0-9a-f]+$/, leaseTime: Number });
+      t.match(start.identity.writeVerifier, /^[0-9a-f]{16}$/);
+    }
+    const v4Summary = summaryOf(v4Events);
+    t.ok(v4Summary.paths.find((p) => p.path === 'nfs4-sequence')!.ok > 3, 'SEQUENCE answered every interval');
+    t.same(v4Summary.identity.after.serverScope, v4Summary.identity.before.serverScope);
   });
 
   t.test('bad input exits 2 before anything is sent', async (t) => {
