@@ -71,28 +71,31 @@ if (await enterLab(t, import.meta.url, PEERS)) {
       );
       await watch.started;
       await sleep(1000);
-      // The injected gap as this process saw it (a loaded machine stretches the sleep): each change is dated at
-      // the midpoint of the commands that make it.
+      // The injected gap as this process saw it: a loaded machine stretches the sleep and the `ip` commands, so the
+      // gap is known to lie between the end of the removal and the start of the addition (shortest) and between the
+      // start of the removal and the end of the neighbour flush (longest).
       const removing = Date.now();
       await lab.removeAddress();
-      const removedAt = (removing + Date.now()) / 2;
+      const removed = Date.now();
       await sleep(3000);
       const adding = Date.now();
       await lab.addAddress(maxOutage === '1s' ? 'B' : 'A'); // A -> gap -> B, then B -> gap -> A
-      const gapMs = (adding + Date.now()) / 2 - removedAt;
+      const added = Date.now();
+      const shortest = adding - removed;
+      const longest = added - removing;
       const result = await watch.done;
       t.equal(result.code, code, `--max-outage ${maxOutage}: exit ${code}`);
       const events = parseEvents(result.out);
       const summary = summaryOf(events);
       for (const path of summary.paths) {
-        // The outage of the gap: the one that spans the moment the address went away.
-        const outage = path.outages.find(
-          (o) => Date.parse(o.startAt) <= removedAt + intervalMs + 50 && Date.parse(o.endAt) >= removedAt + gapMs,
-        );
+        // The outage of the gap: the one that overlaps it most (a loaded machine may add short ones).
+        const overlap = (o: { startAt: string; endAt: string }) =>
+          Math.min(Date.parse(o.endAt), added) - Math.max(Date.parse(o.startAt), removing);
+        const outage = [...path.outages].sort((a, b) => overlap(b) - overlap(a))[0];
         const measured = outage?.durationMs ?? 0;
         t.ok(
-          Math.abs(measured - gapMs) <= intervalMs + 100,
-          `${path.path}: outage ${measured} ms is the ${Math.round(gapMs)} ms gap within one interval + 100 ms`,
+          measured >= shortest - (intervalMs + 100) && measured <= longest + intervalMs + 100,
+          `${path.path}: outage ${measured} ms is the ${shortest}-${longest} ms gap within one interval + 100 ms`,
         );
       }
       const downs = events.filter((e) => e.event === 'down').map((e) => (e.event === 'down' ? e.path : ''));
@@ -138,8 +141,8 @@ if (await enterLab(t, import.meta.url, PEERS)) {
     t.not(summary.identity.before.writeVerifier, summary.identity.after.writeVerifier);
     t.ok(summary.ok, summary.problems.join('; '));
     t.ok(
-      summary.paths.filter((p) => p.path.startsWith('nfs3')).every((p) => p.outages.length === 1),
-      'every NFS path had one outage and recovered',
+      summary.paths.filter((p) => p.path.startsWith('nfs3')).every((p) => p.outages.length >= 1),
+      'every NFS path saw the restart as an outage (and recovered: the summary is ok)',
     );
   });
 

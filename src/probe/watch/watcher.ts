@@ -511,7 +511,10 @@ export class Watcher {
         path.endpoint.reset();
       }
       if (this.stopping && error !== undefined) break; // a call cut short by the end of the run is no finding
-      this.note(path, sent, error);
+      // A timeout noticed long after its deadline means this process was not running (a starved machine): the probe
+      // says nothing about the server, so it counts neither way.
+      const starved = error === 'TIMEOUT' && performance.now() - sent > 2 * this.callTimeoutMs + 50;
+      if (!starved) this.note(path, sent, error);
       next += this.intervalMs;
       const now = performance.now();
       if (next < now) next += Math.ceil((now - next) / this.intervalMs) * this.intervalMs;
