@@ -66,6 +66,27 @@ if (await enterLab(t, import.meta.url, PEERS)) {
     t.same(v4Summary.identity.after.serverScope, v4Summary.identity.before.serverScope);
   });
 
+  t.test('--until-recovered ends a drill 1 s after every path came back', async (t) => {
+    const watch = startWatch(
+      ['--json', 'watch', `${FLOATING}:${exportDir}`, '--read-only', '--duration', '60s', '--until-recovered', '1s'],
+      { nice: true },
+    );
+    await watch.started;
+    await sleep(500);
+    await lab.removeAddress();
+    await sleep(1000);
+    await lab.addAddress('B');
+    const result = await watch.done;
+    t.equal(result.code, 0, result.err);
+    const summary = summaryOf(parseEvents(result.out));
+    t.ok(summary.durationMs < 30_000, `ended by itself after ${summary.durationMs} ms`);
+    // Whatever the first outage of each path was (a loaded machine may add a blip), the run ends 1 s after the last
+    // of them ended.
+    const recovered = Math.max(...summary.paths.map((p) => Date.parse(p.outages[0]!.endAt)));
+    const stoppedAfter = Date.parse(summary.at) - recovered;
+    t.ok(stoppedAfter >= 900 && stoppedAfter < 5000, `stopped ${stoppedAfter} ms after every path recovered`);
+  });
+
   t.test('bad input exits 2 before anything is sent', async (t) => {
     for (const args of [
       ['watch', 'nohost'],

@@ -451,6 +451,7 @@ export class Watcher {
   }
 
   private async reportStale(path: string, target: Target, handle: Uint8Array): Promise<void> {
+    const at = new Date().toISOString(); // when the server refused the handle, not when the analysis ended
     const cleanup: Endpoint[] = [];
     let current: Uint8Array | undefined;
     let why = '';
@@ -463,7 +464,6 @@ export class Watcher {
     }
     this.staleHandles++;
     const what = target.lookupName === undefined ? `the export root ${this.options.exportPath}` : target.lookupName;
-    const at = new Date().toISOString();
     if (current === undefined) {
       this.emit({
         event: 'stale',
