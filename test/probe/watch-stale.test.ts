@@ -1,16 +1,27 @@
 // `nfsprobe watch` when the standby has other storage: each server exports the same path from a tmpfs of its own
 // (each mounted only in its own namespace, see ../shared/spec/lab.md), so after the move every handle from A is stale
-// on B. The watch reports it within a second, names the handle field that changed, and exits 1.
+// on B. The watch reports it within a second, names the handle field that changed, and exits 1. Then, on B: a healthy
+// run, an NFSv4.1 run under tshark (nothing malformed), --until-recovered, and bad input (exit 2).
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { buildCli, nfsprobe } from '../helpers/cli.js';
 import { FailoverLab, FLOATING, sleep } from '../lab/failover.js';
-import { enterLab, run } from '../lab/namespace.js';
+import {
+  enterLab,
+  run,
+  startDaemon,
+  stopCapture,
+  TSHARK_RPC_BY_CONTENT,
+  tsharkCount,
+  tsharkProblems,
+  waitFor,
+  withoutTsharkNfs4BitmapNote,
+} from '../lab/namespace.js';
 import { parseEvents, startWatch, summaryOf } from './watch-run.js';
 
-const PEERS = ['rpcbind', 'ganesha.nfsd', 'rpcinfo', 'nsenter', 'timeout'];
+const PEERS = ['rpcbind', 'ganesha.nfsd', 'rpcinfo', 'nsenter', 'timeout', 'tshark'];
 
 if (await enterLab(t, import.meta.url, PEERS)) {
   t.equal(buildCli().status, 0, 'the CLI builds');
@@ -48,10 +59,18 @@ if (await enterLab(t, import.meta.url, PEERS)) {
     const text = await nfsprobe(['watch', `${FLOATING}:${exportDir}`, '--duration', '1s', '--read-only'], 30_000);
     t.equal(text.code, 0, 'a fresh watch on B alone is healthy (it mounts B itself)');
     t.match(text.out, /^healthy: /m);
+    // Every path, NFSv3 and NFSv4.1, captured on the bridge: tshark finds nothing malformed.
+    const pcap = join(mkdtempSync(join(tmpdir(), 'nfsprobe-watch-pcap-')), 'watch.pcap');
+    const tshark = startDaemon(t, 'tshark', ['-i', 'br0', '-w', pcap, '-q'], 'tshark');
+    await waitFor(() => /Capturing on/.test(tshark.log()), 'tshark to start capturing');
     const v4 = await nfsprobe(
       ['--json', 'watch', `${FLOATING}:${exportDir}`, '--duration', '1s', '--nfs-version', 'all'],
       30_000,
     );
+    await stopCapture(tshark, pcap);
+    t.ok(tsharkCount(pcap, 'nfs', TSHARK_RPC_BY_CONTENT) > 50, 'tshark decodes the NFS calls');
+    t.ok(tsharkCount(pcap, 'nfs.opcode == 53', TSHARK_RPC_BY_CONTENT) > 3, 'and the NFSv4.1 SEQUENCE heartbeats');
+    t.same(withoutTsharkNfs4BitmapNote(tsharkProblems(pcap, TSHARK_RPC_BY_CONTENT)), [], 'no malformed packet');
     t.equal(v4.code, 0, v4.err);
     const v4Events = parseEvents(v4.out);
     const start = v4Events[0];
