@@ -7,6 +7,7 @@ import { UsageError } from '../../src/cli/errors.js';
 import { DataPath, type DataPathNfs } from '../../src/probe/watch/data.js';
 import { checkRecord, encodeRecord, RECORD_SIZE } from '../../src/probe/watch/record.js';
 import { PathTimeline } from '../../src/probe/watch/timeline.js';
+import { watchFailover } from '../../src/probe/watch/watcher.js';
 
 t.test('PathTimeline: down after two failures, outage from the first failed send to the first good one', async (t) => {
   const line = new PathTimeline('nfs3-null-udp', 100);
@@ -210,4 +211,23 @@ t.test('CLI flags: defaults, and bad input is a UsageError before anything is se
   ] as const) {
     t.throws(() => watchOptions(spec, flags, 5000), UsageError, `${spec} ${JSON.stringify(flags)}`);
   }
+});
+
+t.test('watchFailover: a setup failure ends the iteration with the error, nothing yielded', async (t) => {
+  const seen: string[] = [];
+  const error = await (async () => {
+    for await (const event of watchFailover({
+      host: '127.0.0.1',
+      exportPath: '/nowhere',
+      rpcbindPort: 9, // discard: nothing answers rpcbind there
+      setupTimeoutMs: 300,
+    })) {
+      seen.push(event.event);
+    }
+  })().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  t.same(seen, []);
+  t.match(error, { code: /^(TIMEOUT|CONNECTION)$/ }, 'the RpcError of the rpcbind call');
 });
