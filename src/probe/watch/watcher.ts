@@ -511,9 +511,9 @@ export class Watcher {
         path.endpoint.reset();
       }
       if (this.stopping && error !== undefined) break; // a call cut short by the end of the run is no finding
-      // A timeout noticed long after its deadline means this process was not running (a starved machine): the probe
-      // says nothing about the server, so it counts neither way.
-      const starved = error === 'TIMEOUT' && performance.now() - sent > 2 * this.callTimeoutMs + 50;
+      // A timeout noticed more than two intervals after its deadline means this process was not running (a starved
+      // machine; timers run before the socket is read): the probe says nothing about the server, it counts neither way.
+      const starved = error === 'TIMEOUT' && performance.now() - sent > this.callTimeoutMs + 2 * this.intervalMs;
       if (!starved) this.note(path, sent, error);
       next += this.intervalMs;
       const now = performance.now();
