@@ -14,6 +14,7 @@ import { register as registerNotify } from './notify.js';
 import { register as registerPing } from './ping.js';
 import { register as registerRpcinfo } from './rpcinfo.js';
 import { register as registerSnapshot } from './snapshot.js';
+import { register as registerWatch } from './watch.js';
 
 export const commandModules: ((program: Command) => void)[] = [
   registerRpcinfo, // rpcinfo HOST
@@ -30,4 +31,5 @@ export const commandModules: ((program: Command) => void)[] = [
   registerCheck, // check: this node's HA readiness from its own configuration
   registerHealth, // health HOST[:/export]: client-view health for cluster monitors
   registerLock, // lock HOST:/path: take, test or hold an NLM / NFSv4 lock
+  registerWatch, // watch HOST:/export: the failover probe
 ];

@@ -1,0 +1,167 @@
+// The body of `nfsprobe watch` (see watch.ts for its flags): run a Watcher, print each event, end with the summary.
+import type { SummaryEvent, WatchEvent } from '../../probe/watch/events.js';
+import { Watcher, type WatchOptions } from '../../probe/watch/watcher.js';
+import { EXIT_OK, EXIT_PROBLEM, UsageError } from '../errors.js';
+import { type Output, paint, printJsonLine, table } from '../output.js';
+import { parseDuration, parseExportSpec } from '../parse.js';
+import { checkPath } from './nfs-options.js';
+
+export interface WatchFlags {
+  duration?: string;
+  interval?: string;
+  nfsVersion?: string;
+  transport?: string;
+  file?: string;
+  readOnly?: boolean;
+  keep?: boolean;
+  maxOutage?: string;
+  untilRecovered?: string;
+  log?: string;
+  json?: boolean;
+}
+
+/** Flags -> Watcher options; UsageError (exit 2) for anything malformed, before anything is sent. */
+export function watchOptions(spec: string, flags: WatchFlags, timeoutMs: number): WatchOptions {
+  const parsed = parseExportSpec(spec);
+  const options: WatchOptions = {
+    host: parsed.host,
+    exportPath: checkPath(parsed.path, 'export'),
+    setupTimeoutMs: timeoutMs,
+  };
+  if (parsed.port !== undefined) options.rpcbindPort = parsed.port;
+  const intervalMs = parseDuration(flags.interval ?? '100ms', '--interval');
+  if (intervalMs < 5) throw new UsageError(`--interval must be at least 5ms, got ${intervalMs}ms`);
+  options.intervalMs = intervalMs;
+  if (flags.duration !== undefined) {
+    options.durationMs = parseDuration(flags.duration, '--duration');
+    if (options.durationMs <= 0) throw new UsageError('--duration must be longer than 0');
+  }
+  const version = flags.nfsVersion ?? '3';
+  if (version !== '3' && version !== '4' && version !== 'all') {
+    throw new UsageError(`--nfs-version must be 3, 4 or all, not '${version}'`);
+  }
+  options.nfsVersion = version;
+  const transport = flags.transport ?? 'tcp';
+  if (transport !== 'udp' && transport !== 'tcp' && transport !== 'both') {
+    throw new UsageError(`--transport must be udp, tcp or both, not '${transport}'`);
+  }
+  options.transport = transport;
+  if (flags.file !== undefined) {
+    if (flags.file === '' || flags.file.includes('/') || flags.file === '.' || flags.file === '..') {
+      throw new UsageError(`--file '${flags.file}' must be a plain file name in the export root`);
+    }
+    options.fileName = flags.file;
+  }
+  if (flags.readOnly) options.readOnly = true;
+  if (flags.keep) options.keep = true;
+  if (flags.maxOutage !== undefined) options.maxOutageMs = parseDuration(flags.maxOutage, '--max-outage');
+  if (flags.untilRecovered !== undefined) {
+    options.untilRecoveredMs = parseDuration(flags.untilRecovered, '--until-recovered');
+  }
+  if (flags.log !== undefined) options.logFile = flags.log;
+  return options;
+}
+
+function clock(at: string): string {
+  return at.slice(11, 23);
+}
+
+/** One human line per event (the summary has its own block). */
+export function describeEvent(output: Output, event: WatchEvent): string | undefined {
+  const o = output.out;
+  switch (event.event) {
+    case 'start':
+      return `${clock(event.at)}  watching ${event.host}:${event.export}: ${event.paths.join(', ')}`;
+    case 'down':
+      return `${clock(event.at)}  ${paint(o, 'red', 'down')}  ${event.path}  ${event.error}`;
+    case 'up':
+      return `${clock(event.at)}  ${paint(o, 'green', 'up')}    ${event.path}  after ${event.outageMs} ms`;
+    case 'stale':
+      return `${clock(event.at)}  ${paint(o, 'red', 'stale')} ${event.path}  ${event.detail}. ${event.remedy}`;
+    case 'verifier':
+      return `${clock(event.at)}  write verifier ${event.before} -> ${event.after}; ${event.resent} uncommitted record(s) resent`;
+    case 'identity':
+      return `${clock(event.at)}  identity ${event.field}: ${String(event.before)} -> ${String(event.after)}`;
+    case 'grace':
+      return `${clock(event.at)}  grace period on ${event.path}: ${event.graceMs} ms`;
+    case 'reclaim':
+      return `${clock(event.at)}  reclaim ${event.kind}: ${event.status} ${event.detail}`;
+    case 'lost-write':
+      return `${clock(event.at)}  ${paint(o, 'red', 'LOST')}  acknowledged write seq ${event.seq} at offset ${event.offset} (${event.stability}): ${event.detail}`;
+    case 'summary':
+      return undefined;
+  }
+}
+
+function describeSummary(output: Output, s: SummaryEvent, watcher: Watcher): string {
+  const lines: string[] = [];
+  lines.push(
+    `${s.ok ? paint(output.out, 'green', 'healthy') : paint(output.out, 'red', 'PROBLEM')}: ${Math.round(s.durationMs / 100) / 10} s watched, longest outage ${s.maxOutageMs} ms`,
+  );
+  const rows: string[][] = [['path', 'ok', 'failed', 'outages', 'longest']];
+  for (const p of s.paths) {
+    rows.push([p.path, String(p.ok), String(p.failed), String(p.outages.length), `${p.maxOutageMs} ms`]);
+  }
+  lines.push(table(rows));
+  const phases = watcher.phases();
+  if (phases.length > 0) {
+    lines.push('recovery after the first failure:');
+    lines.push(table(phases.map((p) => [`  ${p.path}`, `+${p.recoveredAfterMs} ms`])));
+  }
+  lines.push(
+    `writes acknowledged ${s.writesAcknowledged}, lost ${s.lostWrites}; write verifier changes ${s.verifierChanges}; stale handles ${s.staleHandles}`,
+  );
+  if (s.verifierChanges === 0 && s.writesAcknowledged > 0 && s.maxOutageMs > 0) {
+    lines.push(
+      'warning: the write verifier did not change across the outage: had the server lost uncommitted writes, ' +
+        'clients would not have resent them',
+    );
+  }
+  for (const problem of s.problems) lines.push(`problem: ${problem}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function statusLine(watcher: Watcher): string {
+  const status = watcher.status();
+  const paths = status.paths
+    .map((p) => (p.up && p.outageMs === 0 ? `${p.path} up` : `${p.path} DOWN ${(p.outageMs / 1000).toFixed(1)}s`))
+    .join('  ');
+  return `${(status.elapsedMs / 1000).toFixed(1)}s  ${paths}  writes ${status.writesAcknowledged}`;
+}
+
+export async function watchCommand(output: Output, spec: string, flags: WatchFlags): Promise<number> {
+  const controller = new AbortController();
+  const options = watchOptions(spec, flags, output.timeoutMs);
+  options.signal = controller.signal;
+  const watcher = new Watcher(options);
+  const stop = () => controller.abort();
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  const tty = !output.json && output.err.isTTY === true;
+  const clearStatus = () => {
+    if (tty) output.err.write('\r\u001b[K');
+  };
+  const ticker = tty
+    ? setInterval(() => output.err.write(`\r\u001b[K${statusLine(watcher).slice(0, 200)}`), 250)
+    : undefined;
+  try {
+    const summary = await watcher.run((event) => {
+      if (output.json) {
+        printJsonLine(output, event);
+        return;
+      }
+      const line = describeEvent(output, event);
+      if (line === undefined) return;
+      clearStatus();
+      output.out.write(`${line}\n`);
+    });
+    clearInterval(ticker);
+    clearStatus();
+    if (!output.json) output.out.write(describeSummary(output, summary, watcher));
+    return summary.ok ? EXIT_OK : EXIT_PROBLEM;
+  } finally {
+    clearInterval(ticker);
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}

@@ -1,0 +1,7 @@
+// The failover watch: `Watcher` / `watchFailover`, its events and the pieces tools may reuse.
+export { type AcknowledgedRecord, DataPath, type DataPathNfs, type DataPathOptions } from './data.js';
+export type * from './events.js';
+export { identityChanges } from './identity.js';
+export { checkRecord, encodeRecord, RECORD_SIZE, recordOffset } from './record.js';
+export { isoAt, PathTimeline, type Transition } from './timeline.js';
+export { Watcher, type WatchOptions, type WatchPhase, type WatchStatus, watchFailover } from './watcher.js';
