@@ -62,6 +62,8 @@ export function describeRpcError(error: unknown, timeoutMs: number): string {
       return `no reply within ${timeoutMs} ms (TIMEOUT)`;
     case 'CONNECTION':
       return `connection failed (CONNECTION): ${error.message.replace(/^CONNECTION: /, '')}`;
+    case 'REFUSED':
+      return 'nothing listens on that port: the host answered port unreachable (REFUSED)';
     case 'PROG_MISMATCH':
       return `version not supported, the server has versions ${error.low}..${error.high} (PROG_MISMATCH)`;
     case 'PROG_UNAVAIL':

@@ -261,7 +261,9 @@ t.test('UDP endpoint: a send queue that never drains does not keep the calls it 
     answered++;
     send(success(call));
   });
-  const endpoint = await RpcUdpEndpoint.open();
+  // No retransmission within the test: on a loaded machine a queued call may wait longer than the default 500 ms,
+  // and a retransmitted call would be answered twice.
+  const endpoint = await RpcUdpEndpoint.open({ retransmitMs: 120_000, timeoutMs: 240_000 });
   t.teardown(() => endpoint.close());
   const internals = endpoint as unknown as { queue: unknown[]; queueHead: number };
   const to = { address: '127.0.0.1', port: peer.address().port };
