@@ -63,21 +63,25 @@ export function readNfsConf(path: string): NfsConf {
   return conf;
 }
 
-/** The INI dialect of nfs-utils conffile.c: [section], key = value, '#' or ';' comments, optional quotes. */
-export function parseNfsConf(text: string, into: NfsConf = new Map()): NfsConf {
-  let section: Map<string, string> | undefined;
-  for (const raw of text.split('\n')) {
+/**
+ * The INI dialect of nfs-utils conffile.c (and libnfsidmap's idmapd.conf): [section], key = value, '#' or ';'
+ * comments, optional quotes. Calls `set` for each key with its lower-cased section and key and its 1-based line.
+ */
+export function scanNfsConf(
+  text: string,
+  set: (section: string, key: string, value: string, line: number) => void,
+): void {
+  let section: string | undefined;
+  text.split('\n').forEach((raw, index) => {
     const line = raw.trim();
-    if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
+    if (line === '' || line.startsWith('#') || line.startsWith(';')) return;
     const header = /^\[\s*([^\]\s]+)(?:\s+"[^"]*")?\s*\]/.exec(line);
     if (header !== null) {
-      const name = header[1]!.toLowerCase();
-      section = into.get(name) ?? new Map();
-      into.set(name, section);
-      continue;
+      section = header[1]!.toLowerCase();
+      return;
     }
     const eq = line.indexOf('=');
-    if (eq <= 0 || section === undefined) continue;
+    if (eq <= 0 || section === undefined) return;
     const key = line.slice(0, eq).trim().toLowerCase();
     let value = line.slice(eq + 1).trim();
     if (value.startsWith('"')) {
@@ -86,7 +90,19 @@ export function parseNfsConf(text: string, into: NfsConf = new Map()): NfsConf {
     } else {
       value = value.replace(/\s+[#;].*$/, '').trim();
     }
+    set(section, key, value, index + 1);
+  });
+}
+
+/** nfs.conf as section -> key -> value (see scanNfsConf); later files and lines win. */
+export function parseNfsConf(text: string, into: NfsConf = new Map()): NfsConf {
+  scanNfsConf(text, (name, key, value) => {
+    let section = into.get(name);
+    if (section === undefined) {
+      section = new Map();
+      into.set(name, section);
+    }
     section.set(key, value);
-  }
+  });
   return into;
 }

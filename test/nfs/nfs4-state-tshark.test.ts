@@ -28,61 +28,17 @@ import { AUTH_NONE_CRED, AUTH_NONE_VERIFIER } from '../../src/rpc/auth.js';
 import { encodeCall, encodeReply } from '../../src/rpc/message.js';
 import { encodeRecord } from '../../src/rpc/record.js';
 import { XdrWriter } from '../../src/xdr/index.js';
+import { ipv4, pcap, u16, u32 } from '../helpers/pcap.js';
 import { have, parseTsharkExpert, run, withoutTsharkNfs4BitmapNote } from '../lab/namespace.js';
 import { hex } from './codec-check.js';
 
 const CLIENT_PORT = 40000;
 
-function u16(v: number): number[] {
-  return [(v >>> 8) & 0xff, v & 0xff];
-}
-function u32(v: number): number[] {
-  return [(v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff];
-}
-
 /** One IPv4/TCP segment (PSH|ACK) carrying `payload`; the TCP checksum is left 0 (tshark does not check it). */
 function segment(fromClient: boolean, seq: number, ack: number, payload: Uint8Array, id: number): Uint8Array {
   const [sport, dport] = fromClient ? [CLIENT_PORT, 2049] : [2049, CLIENT_PORT];
   const tcp = [...u16(sport), ...u16(dport), ...u32(seq), ...u32(ack), 0x50, 0x18, ...u16(65535), 0, 0, 0, 0];
-  const total = 20 + tcp.length + payload.length;
-  const [src, dst] = fromClient
-    ? [
-        [127, 0, 0, 1],
-        [127, 0, 0, 2],
-      ]
-    : [
-        [127, 0, 0, 2],
-        [127, 0, 0, 1],
-      ];
-  const ip = [0x45, 0, ...u16(total), ...u16(id), 0x40, 0, 64, 6, 0, 0, ...src!, ...dst!];
-  let sum = 0;
-  for (let i = 0; i < 20; i += 2) sum += (ip[i]! << 8) | ip[i + 1]!;
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  ip[10] = (~sum >>> 8) & 0xff;
-  ip[11] = ~sum & 0xff;
-  const out = new Uint8Array(total);
-  out.set(ip, 0);
-  out.set(tcp, 20);
-  out.set(payload, 40);
-  return out;
-}
-
-function pcap(packets: Uint8Array[]): Uint8Array {
-  const header = Buffer.alloc(24);
-  header.writeUInt32LE(0xa1b2c3d4, 0);
-  header.writeUInt16LE(2, 4);
-  header.writeUInt16LE(4, 6);
-  header.writeUInt32LE(65535, 16);
-  header.writeUInt32LE(101, 20); // LINKTYPE_RAW
-  const parts: Buffer[] = [header];
-  packets.forEach((p, i) => {
-    const h = Buffer.alloc(16);
-    h.writeUInt32LE(1_700_000_000 + i, 0);
-    h.writeUInt32LE(p.length, 8);
-    h.writeUInt32LE(p.length, 12);
-    parts.push(h, Buffer.from(p));
-  });
-  return Buffer.concat(parts);
+  return ipv4(6, fromClient, id, tcp, payload);
 }
 
 function callRecord(xid: number, ops: Nfs4Op[]): Uint8Array {

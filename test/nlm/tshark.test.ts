@@ -20,52 +20,13 @@ import {
 import { AUTH_NONE_CRED, AUTH_NONE_VERIFIER } from '../../src/rpc/auth.js';
 import { encodeCall, encodeReply } from '../../src/rpc/message.js';
 import { XdrWriter } from '../../src/xdr/index.js';
+import { ipv4, pcap, u16 } from '../helpers/pcap.js';
 import { have, parseTsharkExpert, run, TSHARK_RPC_BY_CONTENT } from '../lab/namespace.js';
-
-const u16 = (v: number) => [(v >>> 8) & 0xff, v & 0xff];
 
 /** One IPv4/UDP datagram between 127.0.0.1:40000 (client) and 127.0.0.2:4045 (lock manager); UDP checksum 0. */
 function datagram(fromClient: boolean, payload: Uint8Array, id: number): Uint8Array {
   const [sport, dport] = fromClient ? [40000, 4045] : [4045, 40000];
-  const [src, dst] = fromClient
-    ? [
-        [127, 0, 0, 1],
-        [127, 0, 0, 2],
-      ]
-    : [
-        [127, 0, 0, 2],
-        [127, 0, 0, 1],
-      ];
-  const total = 28 + payload.length;
-  const ip = [0x45, 0, ...u16(total), ...u16(id), 0x40, 0, 64, 17, 0, 0, ...src!, ...dst!];
-  let sum = 0;
-  for (let i = 0; i < 20; i += 2) sum += (ip[i]! << 8) | ip[i + 1]!;
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  ip[10] = (~sum >>> 8) & 0xff;
-  ip[11] = ~sum & 0xff;
-  const out = new Uint8Array(total);
-  out.set(ip, 0);
-  out.set([...u16(sport), ...u16(dport), ...u16(8 + payload.length), 0, 0], 20);
-  out.set(payload, 28);
-  return out;
-}
-
-function pcap(packets: Uint8Array[]): Uint8Array {
-  const header = Buffer.alloc(24);
-  header.writeUInt32LE(0xa1b2c3d4, 0);
-  header.writeUInt16LE(2, 4);
-  header.writeUInt16LE(4, 6);
-  header.writeUInt32LE(65535, 16);
-  header.writeUInt32LE(101, 20); // LINKTYPE_RAW
-  const parts: Buffer[] = [header];
-  packets.forEach((p, i) => {
-    const h = Buffer.alloc(16);
-    h.writeUInt32LE(1_700_000_000 + i, 0);
-    h.writeUInt32LE(p.length, 8);
-    h.writeUInt32LE(p.length, 12);
-    parts.push(h, Buffer.from(p));
-  });
-  return Buffer.concat(parts);
+  return ipv4(17, fromClient, id, [...u16(sport), ...u16(dport), ...u16(8 + payload.length), 0, 0], payload);
 }
 
 const text = (s: string) => new TextEncoder().encode(s);

@@ -1,5 +1,6 @@
 // What every check reads once: the node's files, nfs.conf (with the line of each value, for evidence), the statd
 // directory, and where a path is stored (the root filesystem, a memory filesystem, or another one).
+import { scanNfsConf } from '../../nsm/locate.js';
 import { isUnder, type Mount, mountFor, rootMount, sameDevice } from './mountinfo.js';
 import type { NodeFiles } from './node-files.js';
 
@@ -29,30 +30,8 @@ export function readNodeNfsConf(files: NodeFiles, path = '/etc/nfs.conf'): Map<s
   return values;
 }
 
-/** The INI dialect of nfs-utils conffile.c and libnfsidmap (idmapd.conf). Calls `set` for each key. */
-export function parseIni(text: string, set: (section: string, key: string, value: string, line: number) => void): void {
-  let section: string | undefined;
-  text.split('\n').forEach((raw, index) => {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#') || line.startsWith(';')) return;
-    const header = /^\[\s*([^\]\s]+)(?:\s+"[^"]*")?\s*\]/.exec(line);
-    if (header !== null) {
-      section = header[1]!.toLowerCase();
-      return;
-    }
-    const eq = line.indexOf('=');
-    if (eq <= 0 || section === undefined) return;
-    const key = line.slice(0, eq).trim().toLowerCase();
-    let value = line.slice(eq + 1).trim();
-    if (value.startsWith('"')) {
-      const close = value.indexOf('"', 1);
-      value = close > 0 ? value.slice(1, close) : value.slice(1);
-    } else {
-      value = value.replace(/\s+[#;].*$/, '').trim();
-    }
-    set(section, key, value, index + 1);
-  });
-}
+/** The INI dialect of nfs-utils conffile.c and libnfsidmap (idmapd.conf): the nsm layer's parser, with lines. */
+export const parseIni = scanNfsConf;
 
 /** `KEY=value` assignments of a shell-sourced file (/etc/default/nfs-common, /etc/sysconfig/nfs), quotes removed. */
 export function readShellVariables(text: string): Map<string, { value: string; line: number }> {
