@@ -20,6 +20,8 @@ export interface DurationRange {
 export const DURATION_RANGES: Readonly<Record<string, DurationRange>> = {
   '--timeout': { min: 1, max: DAY_MS },
   '--interval': { min: 0, max: HOUR_MS },
+  // lock: 0 releases at once.
+  '--hold': { min: 0, max: DAY_MS },
 };
 
 /** Options not in DURATION_RANGES: 1 ms to 24 h. */
