@@ -177,7 +177,8 @@ if (await enterLab(t, import.meta.url, ['rpcbind', 'rpcinfo', 'rpc.statd', 'tsha
           t.same(Object.keys(doc), ['host', 'program', 'results']);
           t.match(doc, { host: '127.0.0.1', program: 100024 });
           t.equal(doc.results.length, 1);
-          t.same(Object.keys(doc.results[0]), ['version', 'transport', 'port', 'sent', 'received', 'rttMs']);
+          t.same(Object.keys(doc.results[0]), ['version', 'transport', 'port', 'sent', 'received', 'rttMs', 'status']);
+          t.equal(doc.results[0].status, 'ok');
           t.match(doc.results[0], {
             version: 1,
             transport,
@@ -218,7 +219,16 @@ if (await enterLab(t, import.meta.url, ['rpcbind', 'rpcinfo', 'rpc.statd', 'tsha
           const wrong = await nfsprobe(['--json', 'ping', '127.0.0.1', 'status', '2', '--transport', transport]);
           t.equal(wrong.code, 1, 'statd v2: exit 1');
           t.same(JSON.parse(wrong.out).results, [
-            { version: 2, transport, port: statdPorts[transport as 'udp' | 'tcp'], sent: 1, received: 0, rttMs: null },
+            {
+              version: 2,
+              transport,
+              port: statdPorts[transport as 'udp' | 'tcp'],
+              sent: 1,
+              received: 0,
+              rttMs: null,
+              status: 'rejected',
+              error: 'PROG_MISMATCH',
+            },
           ]);
           t.match(wrong.err, /the server has versions 1\.\.1 \(PROG_MISMATCH\)\n$/, 'low = high = 1');
         }
