@@ -353,7 +353,7 @@ function compareNsmState(a: Snapshot, b: Snapshot, mode: CompareMode): Check[] {
       return [
         check(
           name,
-          'warn',
+          'fail',
           sa,
           sb,
           `the NSM state is still ${sa}: clients ignore a state number they already saw and will not reclaim locks`,

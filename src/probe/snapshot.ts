@@ -1,11 +1,12 @@
 // One server's failover-relevant state as a JSON-able document: rpcbind registrations, MOUNT exports, per export the
 // NFSv3 (MOUNT + LOOKUP) and NFSv4 (PUTROOTFH + LOOKUP + GETFH) handles with their decodings and GETATTR identity,
 // and NSM presence. `compare` works on two of these, whether just taken or loaded from files.
-import { type ConnectOptions, connect } from '../nfs/connect.js';
+import { isIP } from 'node:net';
+import { type ConnectOptions, connect, type NfsConnection } from '../nfs/connect.js';
 import type { Nfs4Client } from '../nfs/nfs4/client.js';
 import { NsmClient } from '../nsm/client.js';
 import { NsmError } from '../nsm/errors.js';
-import { PROGRAMS, programName, RpcClient } from '../rpc/index.js';
+import { PROGRAMS, parseUniversalAddress, programName, RpcClient, RpcError, resolveHost } from '../rpc/index.js';
 import { exportFor, type HandleV3, type HandleV4, handleV3, handleV4, nfs4Client } from './handles.js';
 
 export const SNAPSHOT_FORMAT = 1;
@@ -43,6 +44,7 @@ export interface SnapshotTarget {
 
 export interface Snapshot {
   readonly snapshot: typeof SNAPSHOT_FORMAT;
+  /** The host as given, with the rpcbind port when one was given (`hostLabel`). */
   readonly host: string;
   readonly takenAt: string;
   /** rpcbind registrations (null when rpcbind did not answer; see `errors`). */
@@ -75,27 +77,66 @@ function errorOf(error: unknown): SnapshotError {
 }
 
 /**
- * The server's NSM state number: SM_STAT (statd answers it with its own state whatever the name; we ask about the
- * server's own name, which costs statd at most one lookup) to the statd port rpcbind listed, UDP first.
+ * statd's port and transport as a client of `host` reaches it, UDP first. IPv6 peers: rpcbind GETADDR with netid
+ * udp6/tcp6, as sm-notify does; the `udp`/`tcp` entries of the dump are statd's IPv4 sockets, which an IPv6 peer may
+ * not reach (or reaches at another port). IPv4 peers: the dump's udp/tcp entries.
  */
-async function nsmState(host: string, programs: readonly SnapshotProgram[], timeoutMs: number): Promise<number> {
+async function statdAddress(
+  conn: NfsConnection,
+  programs: readonly SnapshotProgram[],
+): Promise<{ port: number; transport: 'udp' | 'tcp' }> {
+  let family: 4 | 6 = 4;
+  try {
+    const resolved = await resolveHost(conn.host);
+    if (resolved.family === 6 && !resolved.address.toLowerCase().startsWith('::ffff:')) family = 6;
+  } catch {
+    // unresolvable: the RPC call below reports it
+  }
+  if (family === 6) {
+    for (const netid of ['udp6', 'tcp6'] as const) {
+      let uaddr = '';
+      try {
+        uaddr = await conn.rpcbindClient().getAddr(PROGRAMS.status, 1, netid);
+      } catch (error) {
+        // portmap-only rpcbind (no v3/v4) knows no IPv6 registrations
+        if (error instanceof RpcError && (error.code === 'PROG_MISMATCH' || error.code === 'PROG_UNAVAIL')) break;
+        throw error;
+      }
+      if (uaddr !== '') return { port: parseUniversalAddress(uaddr).port, transport: netid === 'udp6' ? 'udp' : 'tcp' };
+    }
+    throw new NsmError('NOT_FOUND', 'status v1 is not registered over udp6 or tcp6 (statd does not listen on IPv6)');
+  }
   const entry =
     programs.find((p) => p.program === PROGRAMS.status && p.version === 1 && p.netid === 'udp') ??
     programs.find((p) => p.program === PROGRAMS.status && p.version === 1 && p.netid === 'tcp');
   if (entry === undefined) throw new NsmError('NOT_FOUND', 'status v1 is not registered over udp or tcp');
-  const client = new NsmClient(
-    new RpcClient({ host, port: entry.port, transport: entry.netid === 'udp' ? 'udp' : 'tcp', timeoutMs }),
-  );
+  return { port: entry.port, transport: entry.netid === 'udp' ? 'udp' : 'tcp' };
+}
+
+/**
+ * The server's NSM state number: SM_STAT (statd answers it with its own state whatever the name; we ask about the
+ * server's own name, which costs statd at most one lookup) to the statd port rpcbind gives, UDP first.
+ */
+async function nsmState(conn: NfsConnection, programs: readonly SnapshotProgram[]): Promise<number> {
+  const { port, transport } = await statdAddress(conn, programs);
+  const client = new NsmClient(new RpcClient({ host: conn.host, port, transport, timeoutMs: conn.timeoutMs }));
   try {
-    return (await client.stat(host.slice(0, 1024))).state;
+    return (await client.stat(conn.host.slice(0, 1024))).state;
   } finally {
     await client.close();
   }
 }
 
+/** HOST, or HOST:PORT when an rpcbind port was given (`[IPv6]:PORT`): the name a snapshot and its messages use. */
+export function hostLabel(host: string, rpcbindPort?: number): string {
+  if (rpcbindPort === undefined) return host;
+  return isIP(host) === 6 ? `[${host}]:${rpcbindPort}` : `${host}:${rpcbindPort}`;
+}
+
 /** Take a snapshot of `host`. Failures of single steps are recorded in the document, not thrown. */
 export async function takeSnapshot(host: string, options: SnapshotOptions = {}): Promise<Snapshot> {
   const conn = connect(host, options);
+  const label = hostLabel(host, options.rpcbindPort);
   const errors: Snapshot['errors'] = [];
   const versions = options.versions ?? [3, 4];
   try {
@@ -127,7 +168,7 @@ export async function takeSnapshot(host: string, options: SnapshotOptions = {}):
     if (unreachable) {
       return {
         snapshot: SNAPSHOT_FORMAT,
-        host,
+        host: label,
         takenAt: new Date().toISOString(),
         programs: null,
         exports: null,
@@ -186,14 +227,14 @@ export async function takeSnapshot(host: string, options: SnapshotOptions = {}):
     let state: number | null = null;
     if (registered === true) {
       try {
-        state = await nsmState(host, programs ?? [], conn.timeoutMs);
+        state = await nsmState(conn, programs ?? []);
       } catch (error) {
         errors.push({ step: 'nsm', ...errorOf(error) });
       }
     }
     return {
       snapshot: SNAPSHOT_FORMAT,
-      host,
+      host: label,
       takenAt: new Date().toISOString(),
       programs,
       exports,
@@ -204,6 +245,39 @@ export async function takeSnapshot(host: string, options: SnapshotOptions = {}):
   } finally {
     await conn.close();
   }
+}
+
+/** What failed in a snapshot: the failed steps (`errors`) and the paths that no NFS version gave a handle for. */
+export interface SnapshotFailures {
+  readonly steps: number;
+  readonly targets: number;
+}
+
+/**
+ * Count what failed. A path counts when every version asked for failed; one version failing while the other works
+ * (a v3-only server answers v4 with PROG_MISMATCH) is a fact about the server, recorded in the target, not a failure.
+ */
+export function snapshotFailures(s: Snapshot): SnapshotFailures {
+  const failed = (h: SnapshotTarget['v3'] | SnapshotTarget['v4']) => h !== null && 'error' in h;
+  const noHandle = s.targets.filter(
+    (t) => (t.v3 !== null || t.v4 !== null) && (t.v3 === null || failed(t.v3)) && (t.v4 === null || failed(t.v4)),
+  );
+  return { steps: s.errors.length, targets: noHandle.length };
+}
+
+/**
+ * The part of `s` that a snapshot taken with `--export`/`--path` would hold: the listed exports (all when none are
+ * listed) with their root handles, and the listed paths below them. Lets a snapshot file taken of every export be
+ * compared with a host probed for some. Without either list, `s` itself.
+ */
+export function selectTargets(s: Snapshot, exports: readonly string[], paths: readonly string[]): Snapshot {
+  if (exports.length === 0 && paths.length === 0) return s;
+  const exported = (path: string) => exports.length === 0 || exports.includes(path);
+  return {
+    ...s,
+    exports: s.exports === null ? null : s.exports.filter((e) => exported(e.path)),
+    targets: s.targets.filter((t) => (t.path === t.export && exported(t.export)) || paths.includes(t.path)),
+  };
 }
 
 /** Parse and sanity-check a snapshot document read from a file. Throws Error with a one-line reason. */

@@ -85,12 +85,94 @@ t.test('human output: plurals and one fsid notation', async (t) => {
   const out = join(scratch, 'before.json');
   const snap = await nfsprobe(['--timeout', '2s', 'snapshot', host, '--out', out]);
   t.equal(snap.code, 0, snap.err);
-  t.equal(snap.out, `snapshot of 127.0.0.1 written to ${out}: 1 path, 0 errors\n`);
+  t.equal(snap.out, `snapshot of ${host} written to ${out}: 1 path, 0 errors\n`, 'the host keeps its port');
 
   const compare = await nfsprobe(['--timeout', '2s', 'compare', out, host]);
   t.equal(compare.code, 1, 'nsm is not registered: a failed check');
   t.match(compare.out, /the same 1 export$/m);
   t.match(compare.out, /^8 checks: 1 failed, 1 warning$/m);
+});
+
+t.test('snapshot: a failed part is exit 1, and --out FILE is then left as it was', async (t) => {
+  const out = join(scratch, 'kept.json');
+  const good = await nfsprobe(['--timeout', '2s', 'snapshot', host, '--out', out]);
+  t.equal(good.code, 0, good.err);
+  const before = readFileSync(out, 'utf8');
+  t.equal((JSON.parse(before) as { host: string }).host, host, 'the snapshot names the host with its port');
+
+  const badPath = await nfsprobe(['--timeout', '2s', 'snapshot', host, '--out', out, '--path', '/elsewhere']);
+  t.equal(badPath.code, 1, 'a failed step: exit 1');
+  t.equal(badPath.out, `snapshot of ${host} not written (${out} left as it was): 1 path, 1 error\n`);
+  t.match(badPath.err, /path \/elsewhere: .*NOT_EXPORTED/);
+  t.equal(readFileSync(out, 'utf8'), before, 'FILE untouched after a failed step');
+
+  const badExport = await nfsprobe([
+    '--timeout',
+    '2s',
+    '--json',
+    'snapshot',
+    host,
+    '--out',
+    out,
+    '--export',
+    '/elsewhere',
+  ]);
+  t.equal(badExport.code, 1, 'a path without any handle: exit 1');
+  t.same(JSON.parse(badExport.out), {
+    out,
+    host,
+    written: false,
+    exports: 1,
+    targets: 1,
+    failedTargets: 1,
+    errors: 0,
+  });
+  t.match(badExport.err, /no handle for \/elsewhere: .*MNT3ERR_ACCES/);
+  t.equal(readFileSync(out, 'utf8'), before, 'FILE untouched when no handle was taken');
+
+  const down = `127.0.0.1:${await closedPort()}`;
+  const unreachable = await nfsprobe(['--timeout', '1s', 'snapshot', down, '--out', out]);
+  t.equal(unreachable.code, 1, 'unreachable: exit 1');
+  t.equal(readFileSync(out, 'utf8'), before, 'FILE untouched when the host does not answer');
+
+  const stdout = await nfsprobe(['--timeout', '2s', 'snapshot', host, '--export', '/elsewhere']);
+  t.equal(stdout.code, 1, 'without --out too: exit 1 when a part failed');
+  t.equal((JSON.parse(stdout.out) as { targets: unknown[] }).targets.length, 1, 'the document is still printed');
+});
+
+t.test('snapshot of an IPv6 host asks rpcbind for the udp6 statd port', async (t) => {
+  // statd's IPv4 registration points at a port where nobody answers: asking for it times out.
+  const six = await startFakeNfs({ address: '::1', statd: { state: 7, ipv4Port: await closedPort() } });
+  t.teardown(() => six.close());
+  const label = `[::1]:${six.port}`;
+  const r = await nfsprobe(['--timeout', '1s', '--json', 'snapshot', label, '--export', FAKE_EXPORT]);
+  const snapshot = JSON.parse(r.out) as { host: string; nsm: unknown; errors: unknown[] };
+  t.same(snapshot.errors, [], r.err);
+  t.same(snapshot.nsm, { registered: true, state: 7 });
+  t.equal(snapshot.host, label, 'IPv6 label in brackets, with the port');
+  t.equal(r.code, 0);
+});
+
+t.test('compare SNAPSHOT HOST --export P: the snapshot file is narrowed to P too', async (t) => {
+  const r = await nfsprobe(['--timeout', '2s', '--json', 'snapshot', host]);
+  const snapshot = JSON.parse(r.out) as { exports: { path: string }[]; targets: { export: string; path: string }[] };
+  snapshot.exports.push({ ...snapshot.exports[0]!, path: '/srv/other' });
+  snapshot.targets.push({ ...snapshot.targets[0]!, export: '/srv/other', path: '/srv/other' });
+  const file = join(scratch, 'wide.json');
+  writeFileSync(file, JSON.stringify(snapshot));
+  const checks = async (args: string[]) => {
+    const c = await nfsprobe(['--timeout', '2s', '--json', 'compare', file, host, ...args]);
+    return (JSON.parse(c.out) as { checks: { name: string; status: string }[] }).checks;
+  };
+  const all = await checks([]);
+  t.equal(all.find((c) => c.name === 'exports')?.status, 'fail', 'without --export /srv/other counts');
+  const narrowed = await checks(['--export', FAKE_EXPORT]);
+  t.equal(narrowed.find((c) => c.name === 'exports')?.status, 'pass');
+  t.notOk(
+    narrowed.some((c) => c.name.includes('/srv/other')),
+    'no check about the export left out',
+  );
+  t.equal(narrowed.find((c) => c.name === `handle v3 ${FAKE_EXPORT}`)?.status, 'pass');
 });
 
 // ---- docs/cli.md stays in step with the JSON the commands print

@@ -2,7 +2,13 @@
 import t from 'tap';
 import { compareSnapshots } from '../../src/probe/compare.js';
 import { handleJson } from '../../src/probe/handles.js';
-import { parseSnapshot, type Snapshot, type SnapshotTarget } from '../../src/probe/snapshot.js';
+import {
+  parseSnapshot,
+  type Snapshot,
+  type SnapshotTarget,
+  selectTargets,
+  snapshotFailures,
+} from '../../src/probe/snapshot.js';
 
 // Real ganesha 4.3 handle (export 1, ext4, statfs fsid 703f28e4c519119b, inode 1450067); variants change one field.
 const ROOT = '430000011244e4283f709b1119c5015320160035e3f7de00';
@@ -130,7 +136,7 @@ t.test('missing handles and unreachable servers', async (t) => {
   t.match(check.detail, /MNT3ERR_ACCES/);
 });
 
-t.test('NSM state after a failover: must go up (odd); equal warns; down or even fails', async (t) => {
+t.test('NSM state after a failover: must go up (odd); unchanged, down or even fails', async (t) => {
   const before = snapshot('old', { nsm: { registered: true, state: 5 } });
   const after = (state: number | null) => snapshot('new', { nsm: { registered: true, state } });
   const failover = { mode: 'failover' } as const;
@@ -140,9 +146,9 @@ t.test('NSM state after a failover: must go up (odd); equal warns; down or even 
   t.equal(run(7).a, 5);
   t.equal(run(7).b, 7);
   const same = run(5);
-  t.equal(same.status, 'warn', 'a reused state number is ignored by clients');
+  t.equal(same.status, 'fail', 'a reused state number is ignored by clients: fails, as the README says');
   t.match(same.remedy, /nfsprobe notify/);
-  t.equal(compareSnapshots(before, after(5), 'old', 'new', failover).ok, true, 'a warning does not fail');
+  t.equal(compareSnapshots(before, after(5), 'old', 'new', failover).ok, false, 'an unchanged state fails');
   t.equal(run(3).status, 'fail', 'went down');
   t.equal(run(8).status, 'fail', 'even means down');
   t.equal(run(null).status, 'warn', 'unknown state');
@@ -173,4 +179,42 @@ t.test('parseSnapshot accepts its own JSON and refuses anything else', async (t)
   t.equal(parseSnapshot(text, 'a.json').host, 'a');
   t.throws(() => parseSnapshot('{}', 'x.json'), /not an nfsprobe snapshot/);
   t.throws(() => parseSnapshot('nope', 'x.json'), /not JSON/);
+});
+
+t.test('selectTargets narrows a snapshot to --export/--path as a probe with them would take it', async (t) => {
+  const sub = { ...target('/srv/export/sub', ROOT), export: '/srv/export' };
+  const other = { ...target('/srv/other', ROOT), export: '/srv/other' };
+  const wide = snapshot('a', {
+    exports: [
+      { path: '/srv/export', groups: [] },
+      { path: '/srv/other', groups: [] },
+    ],
+    targets: [target('/srv/export', ROOT), sub, other],
+  });
+  t.equal(selectTargets(wide, [], []), wide, 'no options: unchanged');
+  const one = selectTargets(wide, ['/srv/export'], []);
+  t.same(
+    one.targets.map((x) => x.path),
+    ['/srv/export'],
+  );
+  t.same(
+    one.exports?.map((e) => e.path),
+    ['/srv/export'],
+  );
+  t.same(
+    selectTargets(wide, [], ['/srv/export/sub']).targets.map((x) => x.path),
+    ['/srv/export', '/srv/export/sub', '/srv/other'],
+  );
+});
+
+t.test('snapshotFailures: failed steps, and paths no version gave a handle for', async (t) => {
+  const error = { error: { code: 'TIMEOUT', message: 'no reply' } };
+  t.same(snapshotFailures(snapshot('a')), { steps: 0, targets: 0 });
+  const v4only = snapshot('a', { targets: [{ ...target('/srv/export', ROOT), v4: error }] });
+  t.same(snapshotFailures(v4only), { steps: 0, targets: 0 }, 'one version failing is recorded, not a failure');
+  const none = snapshot('a', {
+    targets: [{ ...target('/srv/export', ROOT), v3: error, v4: null }],
+    errors: [{ step: 'nsm', code: 'TIMEOUT', message: 'no reply' }],
+  });
+  t.same(snapshotFailures(none), { steps: 1, targets: 1 });
 });

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { type Comparison, compareSnapshots } from '../../probe/compare.js';
 import { plural } from '../../probe/plural.js';
-import { parseSnapshot, type Snapshot, takeSnapshot } from '../../probe/snapshot.js';
+import { parseSnapshot, type Snapshot, selectTargets, takeSnapshot } from '../../probe/snapshot.js';
 import { describeError } from '../describe-error.js';
 import { EXIT_OK, EXIT_PROBLEM, UsageError } from '../errors.js';
 import { type Output, paint, printable, printJson, table } from '../output.js';
@@ -32,14 +32,15 @@ async function load(
       throw new UsageError(describeError(error));
     }
     try {
-      return parseSnapshot(text, side);
+      // --export/--path narrow a snapshot file as they narrow a host's probe.
+      return selectTargets(parseSnapshot(text, side), exports, paths);
     } catch (error) {
       throw new UsageError((error as Error).message);
     }
   }
   if (side.includes('/') && !side.includes(':')) throw new UsageError(`snapshot file '${side}' does not exist`);
   const { host, ...options } = connectOptions(side, flags, output.timeoutMs);
-  return takeSnapshot(host, { ...options, exports, paths });
+  return selectTargets(await takeSnapshot(host, { ...options, exports, paths }), exports, paths);
 }
 
 function print(output: Output, result: Comparison): void {

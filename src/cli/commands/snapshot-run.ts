@@ -1,6 +1,6 @@
 // The body of `nfsprobe snapshot HOST` (see snapshot.ts for its flags): take the snapshot, print or write it.
 import { plural } from '../../probe/plural.js';
-import { takeSnapshot } from '../../probe/snapshot.js';
+import { snapshotFailures, takeSnapshot } from '../../probe/snapshot.js';
 import { checkWritable, writeFileAtomic } from '../atomic-write.js';
 import { describeProblem } from '../describe-error.js';
 import { EXIT_OK, EXIT_PROBLEM } from '../errors.js';
@@ -19,25 +19,44 @@ export async function snapshotCommand(output: Output, hostText: string, flags: S
   const paths = (flags.path ?? []).map((p) => checkPath(p, '--path'));
   if (flags.out !== undefined) checkWritable(flags.out, '--out');
   const snapshot = await takeSnapshot(host, { ...options, exports, paths });
-  const unreachable = snapshot.programs === null && snapshot.exports === null;
+  const label = snapshot.host;
+  const failures = snapshotFailures(snapshot);
+  const failed = failures.steps > 0 || failures.targets > 0;
   if (flags.out === undefined) printJson(output, snapshot);
   else {
-    writeFileAtomic(flags.out, `${toJson(snapshot)}\n`);
+    // A snapshot with a failed part is no baseline to compare with later: the last good FILE stays.
+    if (!failed) writeFileAtomic(flags.out, `${toJson(snapshot)}\n`);
     const summary = {
       out: flags.out,
-      host,
+      host: label,
+      written: !failed,
       exports: snapshot.exports?.length ?? null,
       targets: snapshot.targets.length,
-      errors: snapshot.errors.length,
+      failedTargets: failures.targets,
+      errors: failures.steps,
     };
     if (output.json) printJson(output, summary);
     else {
+      const counts = [
+        plural(summary.targets, 'path'),
+        ...(failures.targets > 0 ? [`${failures.targets} without a handle`] : []),
+        plural(summary.errors, 'error'),
+      ].join(', ');
       output.out.write(
-        `snapshot of ${host} written to ${flags.out}: ${plural(summary.targets, 'path')}, ${plural(summary.errors, 'error')}\n`,
+        failed
+          ? `snapshot of ${label} not written (${flags.out} left as it was): ${counts}\n`
+          : `snapshot of ${label} written to ${flags.out}: ${counts}\n`,
       );
     }
   }
   for (const e of snapshot.errors)
-    output.err.write(`nfsprobe: ${host}: ${e.step}: ${describeProblem(e.code, e.message)}\n`);
-  return unreachable ? EXIT_PROBLEM : EXIT_OK;
+    output.err.write(`nfsprobe: ${label}: ${e.step}: ${describeProblem(e.code, e.message)}\n`);
+  for (const t of snapshot.targets) {
+    const taken = [t.v3, t.v4].filter((h) => h !== null);
+    const errors = taken.flatMap((h) => ('error' in h ? [h.error] : []));
+    if (taken.length === 0 || errors.length < taken.length) continue;
+    const first = errors[0]!;
+    output.err.write(`nfsprobe: ${label}: no handle for ${t.path}: ${describeProblem(first.code, first.message)}\n`);
+  }
+  return failed ? EXIT_PROBLEM : EXIT_OK;
 }

@@ -14,11 +14,15 @@ export function register(program: Command): void {
       .option('--export <path>', 'only this export (repeatable; default: every export)', collect)
       .option('--path <path>', 'also record the handle of this path below an export (repeatable)', collect)
       .option('--out <file>', 'write the JSON document to FILE (atomically) instead of stdout')
-      .option('--json', 'with --out: print {"out", "host", "exports", "targets", "errors"} (counts; docs/cli.md)')
+      .option(
+        '--json',
+        'with --out: print {"out", "host", "written", "exports", "targets", "failedTargets", "errors"} (docs/cli.md)',
+      )
       .addHelpText(
         'after',
         '\nThe snapshot is one JSON document (on stdout, or in --out FILE); docs/cli.md describes it.\n' +
-          'Exit status 1 when neither rpcbind nor MOUNT answered.',
+          'Exit status 1 when any part failed (a step, or a path no NFS version gave a handle for); --out FILE is then\n' +
+          'left as it was.',
       ),
   ).action(
     action(async (output, hostText: string, flags: SnapshotFlags) =>
