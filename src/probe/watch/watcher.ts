@@ -16,6 +16,7 @@ import { DataPath } from './data.js';
 import { Endpoint } from './endpoint.js';
 import type { SummaryEvent, WatchEvent, WatchIdentity } from './events.js';
 import { EMPTY_IDENTITY, identityChanges, nfs4Identity, nsmState } from './identity.js';
+import { Ticker } from './ticker.js';
 import { isoAt, PathTimeline } from './timeline.js';
 
 export interface WatchOptions {
@@ -104,10 +105,9 @@ export class Watcher {
   private readonly events: WatchEvent[] = [];
   private listener: ((event: WatchEvent) => void) | undefined;
   private startedMs = 0;
+  private ticker: Ticker | undefined;
   private stopping = false;
   private wake: (() => void) | undefined;
-  private readonly stopped: Promise<void>;
-  private stopNow!: () => void;
   private untilRecoveredTimer: NodeJS.Timeout | undefined;
   private staleHandles = 0;
   private verifyNeeded = false;
@@ -128,9 +128,6 @@ export class Watcher {
     this.data = new DataPath({
       ...(options.commitEvery === undefined ? {} : { commitEvery: options.commitEvery }),
       ...(options.logFile === undefined ? {} : { logFile: options.logFile }),
-    });
-    this.stopped = new Promise((resolve) => {
-      this.stopNow = resolve;
     });
   }
 
@@ -178,7 +175,7 @@ export class Watcher {
   /** End the run early (as the AbortSignal does). */
   stop(): void {
     this.stopping = true;
-    this.stopNow();
+    this.ticker?.close();
     this.wake?.();
   }
 
@@ -210,6 +207,8 @@ export class Watcher {
         identity: this.identityBefore,
       });
       this.startedMs = performance.now();
+      this.ticker = new Ticker(this.intervalMs, this.startedMs);
+      if (this.stopping) this.ticker.close();
       const timer =
         this.options.durationMs === undefined ? undefined : setTimeout(() => this.stop(), this.options.durationMs);
       await Promise.all(this.paths.map((p) => this.loop(p)));
@@ -500,7 +499,8 @@ export class Watcher {
   }
 
   private async loop(path: ProbePath): Promise<void> {
-    let next = performance.now();
+    const ticker = this.ticker!;
+    let due = ticker.originMs; // the grid point this probe is for (a timer may wake it a little early)
     while (!this.stopping) {
       const sent = performance.now();
       let error: string | undefined;
@@ -515,22 +515,12 @@ export class Watcher {
       // machine; timers run before the socket is read): the probe says nothing about the server, it counts neither way.
       const starved = error === 'TIMEOUT' && performance.now() - sent > this.callTimeoutMs + 2 * this.intervalMs;
       if (!starved) this.note(path, sent, error);
-      next += this.intervalMs;
+      // The next point of the shared grid; a probe that overran its interval skips the points it missed.
       const now = performance.now();
-      if (next < now) next += Math.ceil((now - next) / this.intervalMs) * this.intervalMs;
-      await this.sleep(next - now);
+      due = ticker.nextAfter(due);
+      if (due < now) due = ticker.nextAfter(now);
+      await ticker.until(due);
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    if (this.stopping) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      void this.stopped.then(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
   }
 
   private note(path: ProbePath, sent: number, error: string | undefined): void {
