@@ -126,7 +126,9 @@ function checkShape(value: unknown, shape: Shape, where: string, line: number): 
 }
 
 function checkList(value: unknown, where: string, each: (item: unknown, where: string) => void): void {
-  (value as unknown[]).forEach((item, i) => each(item, `${where}[${i}]`));
+  (value as unknown[]).forEach((item, i) => {
+    each(item, `${where}[${i}]`);
+  });
 }
 
 /** The deeper parts of the events the report reads beyond their top-level fields. */
@@ -157,7 +159,7 @@ function parseLine(text: string, line: number): DrillEvent | SummaryEvent | unde
   try {
     value = JSON.parse(text);
   } catch {
-    throw new ReportError('NOT_JSON', 'not JSON: a watch log has one JSON object per line (`watch --json`)', line);
+    throw new ReportError('NOT_JSON', 'not JSON (a watch log has one JSON object per line)', line);
   }
   if (!isObject(value) || typeof value.event !== 'string') {
     throw new ReportError('BAD_EVENT', 'not a watch event: an object with an "event" name is expected', line);
@@ -202,10 +204,7 @@ export function parseWatchLog(text: string): DrillLog {
   });
   if (seen === 0) throw new ReportError('EMPTY', 'the log is empty');
   if (summary === undefined) {
-    throw new ReportError(
-      'NO_SUMMARY',
-      'no summary line: the watch was cut off before it ended (it prints the summary last)',
-    );
+    throw new ReportError('NO_SUMMARY', 'no summary line (the watch was cut off before it ended)');
   }
   return { start, events, summary, skipped };
 }
