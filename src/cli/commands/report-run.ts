@@ -40,8 +40,9 @@ export function readDrillLog(file: string): DrillLog {
     return parseWatchLog(text);
   } catch (error) {
     if (!(error instanceof ReportError)) throw error;
+    const sep = error.line === undefined ? ': ' : ' ';
     throw new UsageError(
-      `${name} ${error.message} (${error.code}): ${ADVICE[error.code] ?? 'check the log'}`,
+      `${name}${sep}${error.message} (${error.code}): ${ADVICE[error.code] ?? 'check the log'}`,
       error.code,
     );
   }
