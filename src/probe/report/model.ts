@@ -203,7 +203,13 @@ function phasesOf(
     phases.push({ name: 'recovery', atMs: null, detail: `not recovered: ${never.join(', ')}` });
   } else {
     const last = recoveries.reduce((a, b) => (ms(b.up!.at) > ms(a.up!.at) ? b : a));
-    phases.push({ name: 'recovery', atMs: ms(last.up!.at), detail: `every path answers again (last: ${last.path})` });
+    const down = paths.filter((p) => p.bands.some((b) => b.open)).map((p) => p.path);
+    const later = down.length === 0 ? '' : `; down again at the end: ${down.join(', ')}`;
+    phases.push({
+      name: 'recovery',
+      atMs: ms(last.up!.at),
+      detail: `every path answers again (last: ${last.path})${later}`,
+    });
   }
   return phases;
 }
