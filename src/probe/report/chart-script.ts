@@ -9,6 +9,13 @@ export const CHART_SCRIPT = `(function () {
   };
   var t0 = data.startMs / 1000, t1 = data.endMs / 1000;
   function utc(ts) { return uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'); }
+  // Tick labels as UTC clock times (21:37:15, 21:37:15.5), as the tables show them.
+  function clock(u, splits) {
+    return splits.map(function (s) {
+      var iso = new Date(Math.round(s * 1000)).toISOString();
+      return iso.slice(20, 23) === '000' ? iso.slice(11, 19) : iso.slice(11, 23).replace(/0+$/, '');
+    });
+  }
   function stateSeries(bands) {
     var xs = [t0], ys = [1];
     bands.forEach(function (b) {
@@ -30,6 +37,7 @@ export const CHART_SCRIPT = `(function () {
       ctx.fillRect(x0, top, Math.max(x1 - x0, 2), h);
       ctx.fillStyle = '#991b1b';
       ctx.font = (12 * devicePixelRatio) + 'px system-ui, sans-serif';
+      ctx.textAlign = 'left';
       ctx.textBaseline = 'middle';
       var text = Math.round(b.endMs - b.startMs) + ' ms' + (b.open ? ' (still down)' : '');
       ctx.fillText(text, x0 + 6 * devicePixelRatio, top + h * 0.55);
@@ -40,6 +48,7 @@ export const CHART_SCRIPT = `(function () {
     var ctx = u.ctx, top = u.bbox.top, h = u.bbox.height, rows = [-1e9, -1e9, -1e9];
     ctx.save();
     ctx.font = (11 * devicePixelRatio) + 'px system-ui, sans-serif';
+    ctx.textAlign = 'left';
     ctx.textBaseline = 'top';
     markers.forEach(function (m) {
       var x = u.valToPos(m.atMs / 1000, 'x', true);
@@ -62,11 +71,11 @@ export const CHART_SCRIPT = `(function () {
   data.paths.forEach(function (p, i) {
     var el = document.getElementById('chart-' + i);
     var opts = {
-      width: Math.max(el.clientWidth, 320), height: 130, tzDate: utc,
+      width: Math.max(el.clientWidth, 320), height: 110, tzDate: utc,
       legend: { show: false }, cursor: { drag: { x: false, y: false } },
       scales: { x: { time: true, range: [t0, t1] }, y: { range: [-0.15, 1.35] } },
       axes: [
-        { stroke: '#374151', grid: { stroke: '#e5e7eb' } },
+        { stroke: '#374151', grid: { stroke: '#e5e7eb' }, values: clock },
         { stroke: '#374151', grid: { stroke: '#e5e7eb' }, size: 52, splits: function () { return [0, 1]; },
           values: function (u, vals) { return vals.map(function (v) { return v === 1 ? 'up' : 'down'; }); } }
       ],
@@ -80,7 +89,7 @@ export const CHART_SCRIPT = `(function () {
     charts.push({ el: el, plot: new uPlot(opts, stateSeries(p.bands), el) });
   });
   window.addEventListener('resize', function () {
-    charts.forEach(function (c) { c.plot.setSize({ width: Math.max(c.el.clientWidth, 320), height: 130 }); });
+    charts.forEach(function (c) { c.plot.setSize({ width: Math.max(c.el.clientWidth, 320), height: 110 }); });
   });
   document.body.setAttribute('data-charts', String(charts.length));
 })();
