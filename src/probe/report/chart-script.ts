@@ -71,11 +71,11 @@ export const CHART_SCRIPT = `(function () {
   data.paths.forEach(function (p, i) {
     var el = document.getElementById('chart-' + i);
     var opts = {
-      width: Math.max(el.clientWidth, 320), height: 120, tzDate: utc,
+      width: Math.max(el.clientWidth, 320), height: 110, tzDate: utc,
       legend: { show: false }, cursor: { drag: { x: false, y: false } },
       scales: { x: { time: true, range: [t0, t1] }, y: { range: [-0.15, 1.6] } },
       axes: [
-        { stroke: '#374151', grid: { stroke: '#e5e7eb' }, values: clock },
+        { stroke: '#374151', grid: { stroke: '#e5e7eb' }, size: 30, values: clock },
         { stroke: '#374151', grid: { stroke: '#e5e7eb' }, size: 52, splits: function () { return [0, 1]; },
           values: function (u, vals) { return vals.map(function (v) { return v === 1 ? 'up' : 'down'; }); } }
       ],
@@ -89,7 +89,7 @@ export const CHART_SCRIPT = `(function () {
     charts.push({ el: el, plot: new uPlot(opts, stateSeries(p.bands), el) });
   });
   window.addEventListener('resize', function () {
-    charts.forEach(function (c) { c.plot.setSize({ width: Math.max(c.el.clientWidth, 320), height: 120 }); });
+    charts.forEach(function (c) { c.plot.setSize({ width: Math.max(c.el.clientWidth, 320), height: 110 }); });
   });
   document.body.setAttribute('data-charts', String(charts.length));
 })();
