@@ -1,30 +1,22 @@
 // A real drill for the report: `watch --json --report` through a move with a 2 s gap (A -> gap -> B) in the two-server
 // lab (test/lab/failover.ts, shared storage). The report of the run's own events is written and matches the log;
 // with NFSPROBE_SAVE_REPORT_FIXTURE=1 the log is saved as test/fixtures/report/drill-move.jsonl.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { renderReport } from '../../src/probe/report/html.js';
 import { parseWatchLog } from '../../src/probe/report/log.js';
 import { buildCli, root } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp.js';
-import { FailoverLab, FLOATING, sleep } from '../lab/failover.js';
-import { enterLab, run } from '../lab/namespace.js';
+import { sharedStorageLab, sleep } from '../lab/failover.js';
+import { enterLab } from '../lab/namespace.js';
 import { parseEvents, startWatch, summaryOf } from './watch-run.js';
 
 const PEERS = ['rpcbind', 'ganesha.nfsd', 'rpcinfo', 'nsenter', 'timeout'];
 
 if (await enterLab(t, import.meta.url, PEERS)) {
   t.equal(buildCli().status, 0, 'the CLI builds');
-  const exportDir = join(mkdtempSync(join(tmpdir(), 'nfsprobe-shared-')), 'export');
-  run('mkdir', ['-p', exportDir]);
-  const lab = await FailoverLab.create(t, { exportDir });
-  await lab.servers.A.startGanesha();
-  await sleep(1100); // ganesha's write verifier comes from its start time: B's differs
-  await lab.servers.B.startGanesha();
-  await lab.addAddress('A');
-  const spec = `${FLOATING}:${exportDir}`;
+  const { lab, spec } = await sharedStorageLab(t);
   const out = tempDir('nfsprobe-report-');
 
   t.test('a move with a 2 s gap: the watch log and its report', async (t) => {
