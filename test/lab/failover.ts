@@ -274,3 +274,18 @@ export class FailoverLab {
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/**
+ * The lab on shared storage: A and B export the same directory, both ganeshas run (B's started a second later, so
+ * its write verifier, which comes from its start time, differs), and the floating address is on A.
+ */
+export async function sharedStorageLab(t: Test): Promise<{ lab: FailoverLab; exportDir: string; spec: string }> {
+  const exportDir = join(mkdtempSync(join(tmpdir(), 'nfsprobe-shared-')), 'export');
+  mkdirSync(exportDir, { recursive: true });
+  const lab = await FailoverLab.create(t, { exportDir });
+  await lab.servers.A.startGanesha();
+  await sleep(1100);
+  await lab.servers.B.startGanesha();
+  await lab.addAddress('A');
+  return { lab, exportDir, spec: `${FLOATING}:${exportDir}` };
+}

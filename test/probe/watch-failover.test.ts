@@ -1,29 +1,22 @@
 // `nfsprobe watch` through real failovers in the two-server lab (test/lab/failover.ts), both servers exporting the
 // same directory (shared storage): a move and a fail back, a 3 s gap measured per path, a ganesha crash and
 // restart (write verifier change, uncommitted records resent and verified), and SIGTERM ending a run cleanly.
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
-import { setPriority, tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import type { WatchEvent } from '../../src/probe/watch/events.js';
 import { Watcher } from '../../src/probe/watch/watcher.js';
 import { buildCli } from '../helpers/cli.js';
-import { FailoverLab, FLOATING, sleep } from '../lab/failover.js';
-import { enterLab, run } from '../lab/namespace.js';
+import { FLOATING, sharedStorageLab, sleep } from '../lab/failover.js';
+import { enterLab } from '../lab/namespace.js';
 import { parseEvents, startWatch, summaryOf } from './watch-run.js';
 
 const PEERS = ['rpcbind', 'ganesha.nfsd', 'rpcinfo', 'nsenter', 'timeout'];
 
 if (await enterLab(t, import.meta.url, PEERS)) {
   t.equal(buildCli().status, 0, 'the CLI builds');
-  const exportDir = join(mkdtempSync(join(tmpdir(), 'nfsprobe-shared-')), 'export');
-  run('mkdir', ['-p', exportDir]);
-  const lab = await FailoverLab.create(t, { exportDir });
-  await lab.servers.A.startGanesha();
-  await sleep(1100); // another second: ganesha's write verifier comes from its start time
-  await lab.servers.B.startGanesha();
-  await lab.addAddress('A');
-  const spec = `${FLOATING}:${exportDir}`;
+  const { lab, exportDir, spec } = await sharedStorageLab(t);
 
   t.test('shared storage, moved A -> B -> A mid-run: no stale handle, no lost write, exit 0', async (t) => {
     const watch = startWatch(['--json', 'watch', spec, '--duration', '5s', '--interval', '100ms'], { nice: true });

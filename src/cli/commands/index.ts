@@ -12,6 +12,7 @@ import { register as registerListen } from './listen.js';
 import { register as registerLock } from './lock.js';
 import { register as registerNotify } from './notify.js';
 import { register as registerPing } from './ping.js';
+import { register as registerReport } from './report.js';
 import { register as registerRpcinfo } from './rpcinfo.js';
 import { register as registerSnapshot } from './snapshot.js';
 import { register as registerWatch } from './watch.js';
@@ -32,4 +33,5 @@ export const commandModules: ((program: Command) => void)[] = [
   registerHealth, // health HOST[:/export]: client-view health for cluster monitors
   registerLock, // lock HOST:/path: take, test or hold an NLM / NFSv4 lock
   registerWatch, // watch HOST:/export: the failover probe
+  registerReport, // report WATCH.jsonl: the HTML drill report of a watch log
 ];

@@ -1,10 +1,13 @@
 // The body of `nfsprobe watch` (see watch.ts for its flags): run a Watcher, print each event, end with the summary.
+import { drillFromEvents } from '../../probe/report/log.js';
 import type { SummaryEvent, WatchEvent } from '../../probe/watch/events.js';
 import { Watcher, type WatchOptions } from '../../probe/watch/watcher.js';
+import { checkWritable } from '../atomic-write.js';
 import { EXIT_OK, EXIT_PROBLEM, UsageError } from '../errors.js';
 import { type Output, paint, printJsonLine, table } from '../output.js';
 import { parseDuration, parseExportSpec } from '../parse.js';
 import { checkPath } from './nfs-options.js';
+import { writeReport } from './report-run.js';
 
 export interface WatchFlags {
   duration?: string;
@@ -17,6 +20,7 @@ export interface WatchFlags {
   maxOutage?: string;
   untilRecovered?: string;
   log?: string;
+  report?: string;
   json?: boolean;
 }
 
@@ -132,6 +136,12 @@ function statusLine(watcher: Watcher): string {
 export async function watchCommand(output: Output, spec: string, flags: WatchFlags): Promise<number> {
   const controller = new AbortController();
   const options = watchOptions(spec, flags, output.timeoutMs);
+  if (flags.report !== undefined) {
+    if (flags.report === '' || flags.report === '-') {
+      throw new UsageError('--report needs a file name (stdout carries the watch output)');
+    }
+    checkWritable(flags.report, '--report');
+  }
   options.signal = controller.signal;
   const watcher = new Watcher(options);
   const stop = () => controller.abort();
@@ -158,6 +168,7 @@ export async function watchCommand(output: Output, spec: string, flags: WatchFla
     clearInterval(ticker);
     clearStatus();
     if (!output.json) output.out.write(describeSummary(output, summary, watcher));
+    if (flags.report !== undefined) writeReport(output, drillFromEvents(watcher.history()), flags.report);
     return summary.ok ? EXIT_OK : EXIT_PROBLEM;
   } finally {
     clearInterval(ticker);

@@ -21,6 +21,7 @@ export function register(program: Command): void {
     .option('--max-outage <duration>', 'an outage longer than this is a problem (exit 1)')
     .option('--until-recovered <duration>', 'stop this long after every path has recovered from its first outage')
     .option('--log <file>', 'append every acknowledged write to this local file (JSON lines, fsync each)')
+    .option('--report <file>', 'at the end, write the HTML drill report of this run to FILE (as `nfsprobe report`)')
     .option('--json', 'one JSON object per line per event; the last line is the summary')
     .addHelpText(
       'after',
