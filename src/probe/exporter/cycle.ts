@@ -38,7 +38,8 @@ export interface ExporterOptions {
   /**
    * Each part's deadline (default: the interval, at least the timeout). Health probes get at most 80% of it as their
    * own deadline, so that they report a silent server's probes as TIMEOUT; a part that still runs at the deadline is
-   * given up (its health targets count as down, its other series keep the last completed values).
+   * given up (its health targets count as down, its other series keep the last completed values). Each step of a
+   * compare's snapshots gets at most a sixth of it.
    */
   readonly deadlineMs?: number;
 }
@@ -142,7 +143,9 @@ export class Exporter {
       const snap = (t: ExporterTarget) =>
         this.probes
           .snapshot(t.host, {
-            timeoutMs,
+            // A snapshot takes several steps one after another: each gets a sixth of the deadline at most, so that a
+            // dead server's snapshot completes (with its failures recorded) within the deadline.
+            timeoutMs: Math.min(timeoutMs, Math.max(1, Math.floor(deadlineMs / 6))),
             exports,
             ...(t.rpcbindPort === undefined ? {} : { rpcbindPort: t.rpcbindPort }),
           })
