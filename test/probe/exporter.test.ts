@@ -53,7 +53,7 @@ t.test('health: up per probe, RTT of those that passed, skipped and vanished pro
   t.equal(value(f, 'nfsprobe_rpc_rtt_seconds_count', nfs3), 1);
   t.equal(value(f, 'nfsprobe_rpc_rtt_seconds_sum', nfs3), 0.0005, 'milliseconds become seconds');
   t.equal(value(f, 'nfsprobe_rpc_rtt_seconds_bucket', { ...nfs3, le: '0.0005' }), 1);
-  t.equal(value(f, 'nfsprobe_rpc_rtt_seconds_bucket', { ...nfs3, le: '0.00025' }), 0);
+  t.equal(value(f, 'nfsprobe_rpc_rtt_seconds_bucket', { ...nfs3, le: '0.0001' }), 0);
 
   m.recordHealth(
     'a',
