@@ -7,25 +7,18 @@
 import { fileURLToPath } from 'node:url';
 import { do_not_optimize, measure } from 'mitata';
 import { Exporter, type ExporterPair, type ExporterProbes, LIVE_PROBES } from '../src/probe/exporter/index.js';
-import type { HealthReport } from '../src/probe/health.js';
+import { HEALTH_SERVICES, type HealthReport } from '../src/probe/health.js';
 import type { Snapshot } from '../src/probe/snapshot.js';
 import { runInNamespace, withLoopbackGanesha } from './loopback-ganesha.js';
 
 const here = fileURLToPath(import.meta.url);
 const SAMPLING = { min_cpu_time: 200e6 };
 
+/** The probes of a health report with an export, as checkHealth names them. */
 const PROBE_NAMES = [
   'rpcbind-udp',
   'rpcbind-tcp',
-  'nfs3-null-udp',
-  'nfs3-null-tcp',
-  'nfs4-null-tcp',
-  'mountd-null-udp',
-  'mountd-null-tcp',
-  'nlockmgr-null-udp',
-  'nlockmgr-null-tcp',
-  'status-null-udp',
-  'status-null-tcp',
+  ...HEALTH_SERVICES.flatMap((s) => s.transports.map((t) => `${s.service}-null-${t}`)),
   'mount',
   'nfs3-getattr',
   'nfs4-exchange-id',
@@ -81,7 +74,8 @@ export async function run(): Promise<void> {
     const text = await exporter.metrics.serialize();
     // Validate before timing: every target's probes are there.
     const up = text.split('\n').filter((l) => l.startsWith('nfsprobe_up{')).length;
-    if (up !== n * 3 * PROBE_NAMES.length) throw new Error(`${up} nfsprobe_up series, expected ${n * 3 * 14}`);
+    if (up !== n * 3 * PROBE_NAMES.length)
+      throw new Error(`${up} nfsprobe_up series, expected ${n * 3 * PROBE_NAMES.length}`);
     const series = text.split('\n').filter((l) => l !== '' && !l.startsWith('#')).length;
     const scrape = await measure(async () => do_not_optimize(await exporter.metrics.serialize()), SAMPLING);
     const json = await measure(() => do_not_optimize(JSON.stringify(exporter.state())), SAMPLING);

@@ -77,12 +77,13 @@ export class ExporterMetrics {
   constructor(registry = new Registry()) {
     this.registry = registry;
     const registers = [registry];
-    this.up = new Gauge({
-      name: 'nfsprobe_up',
-      help: 'Health probe result: 1 the probe passed, 0 it failed',
-      labelNames: ['target', 'program', 'transport'],
-      registers,
-    });
+    const gauge = (name: string, help: string, labelNames: string[]) =>
+      new Gauge({ name, help, labelNames, registers });
+    this.up = gauge('nfsprobe_up', 'Health probe result: 1 the probe passed, 0 it failed', [
+      'target',
+      'program',
+      'transport',
+    ]);
     this.rtt = new Histogram({
       name: 'nfsprobe_rpc_rtt_seconds',
       help: 'Round-trip time of the health probes that passed',
@@ -90,36 +91,23 @@ export class ExporterMetrics {
       buckets: RTT_BUCKETS,
       registers,
     });
-    this.compareCheck = new Gauge({
-      name: 'nfsprobe_compare_check',
-      help: 'HA parity check of a pair: 1 for the current status (pass, warn, fail), 0 for the others',
-      labelNames: ['pair', 'check', 'status'],
-      registers,
-    });
-    this.nsmState = new Gauge({
-      name: 'nfsprobe_nsm_state',
-      help: 'NSM state number a server reports (SM_STAT); odd means up',
-      labelNames: ['target'],
-      registers,
-    });
-    this.clients = new Gauge({
-      name: 'nfsprobe_clients',
-      help: 'Monitored NFS clients of the statd directory, by probe status',
-      labelNames: ['status'],
-      registers,
-    });
-    this.duration = new Gauge({
-      name: 'nfsprobe_probe_duration_seconds',
-      help: 'How long the last run of a probe took',
-      labelNames: ['probe'],
-      registers,
-    });
-    this.timestamp = new Gauge({
-      name: 'nfsprobe_last_probe_timestamp_seconds',
-      help: 'When a probe last completed (Unix time): a stale value means the probe hangs or fails',
-      labelNames: ['probe'],
-      registers,
-    });
+    this.compareCheck = gauge(
+      'nfsprobe_compare_check',
+      'HA parity check of a pair: 1 for the current status (pass, warn, fail), 0 for the others',
+      ['pair', 'check', 'status'],
+    );
+    this.nsmState = gauge('nfsprobe_nsm_state', 'NSM state number a server reports (SM_STAT); odd means up', [
+      'target',
+    ]);
+    this.clients = gauge('nfsprobe_clients', 'Monitored NFS clients of the statd directory, by probe status', [
+      'status',
+    ]);
+    this.duration = gauge('nfsprobe_probe_duration_seconds', 'How long the last run of a probe took', ['probe']);
+    this.timestamp = gauge(
+      'nfsprobe_last_probe_timestamp_seconds',
+      'When a probe last completed (Unix time): a stale value means the probe hangs or fails',
+      ['probe'],
+    );
   }
 
   /** One health report of `target`: up per probe (skipped probes have no series), the RTT of those that passed. */
