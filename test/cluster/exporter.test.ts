@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { buildCli } from '../helpers/cli.js';
 import { get, scrape, startExporter } from '../helpers/exporter.js';
-import { samples, value } from '../helpers/prometheus.js';
+import { parseExposition, samples, value } from '../helpers/prometheus.js';
 import { FailoverLab, FLOATING, sleep } from '../lab/failover.js';
 import { enterLab, makeStatdDir, run, waitFor } from '../lab/namespace.js';
 
@@ -81,10 +81,16 @@ if (await enterLab(t, import.meta.url, PEERS)) {
 
     // The floating address goes away: its packets go nowhere, its health probe hangs until its deadline.
     const before = value(f, 'nfsprobe_last_probe_timestamp_seconds', { probe: `health ${FLOATING}` })!;
+    const removedAt = Date.now() / 1000;
     await lab.removeAddress();
     await sleep(1200); // the next cycle has started and waits on the floating address
     const during = await get(`${e.base}/metrics`);
     t.ok(during.ms < 500, `a scrape during the hang answers at once (${Math.round(during.ms)} ms)`);
+    // No health probe of the floating address can have failed yet (each waits 2.4 s): the last results are served.
+    const last = parseExposition(during.body);
+    t.equal(value(last, 'nfsprobe_up', { target: FLOATING, program: 'nfs3', transport: 'tcp' }), 1, 'last results');
+    const lastAt = value(last, 'nfsprobe_last_probe_timestamp_seconds', { probe: `health ${FLOATING}` })!;
+    t.ok(lastAt >= before && lastAt < removedAt + 0.05, 'the last completion is from before the address went');
     const slow = await completed(`health ${FLOATING}`, before);
     t.equal(value(slow, 'nfsprobe_up', { target: FLOATING, program: 'nfs3', transport: 'tcp' }), 0, 'floating down');
     t.equal(value(slow, 'nfsprobe_up', { target: A, program: 'nfs3', transport: 'tcp' }), 1, 'A still up');
