@@ -5,76 +5,27 @@
 //   measured outage of each path minus the gap (target: within one interval + 50 ms);
 // - CPU: one Watcher with every path on (NFSv3 and NFSv4.1, data path) at --interval 10ms for 5 s, as a share of
 //   one core, against a baseline process that only runs a 10 ms timer (target: under 10%).
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Watcher } from '../src/probe/watch/watcher.js';
+import { runInNamespace, withLoopbackGanesha } from './loopback-ganesha.js';
 
 const here = fileURLToPath(import.meta.url);
 
-function have(command: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
-}
-
 export async function run(): Promise<void> {
-  if (process.getuid?.() !== 0 || !['unshare', 'rpcbind', 'ganesha.nfsd', 'ip'].every(have)) {
-    process.stdout.write('skipped: needs root, unshare, ip, rpcbind and ganesha.nfsd\n');
-    return;
-  }
-  const script = `import(${JSON.stringify(`file://${here}`)}).then((m) => m.inner())`;
-  const r = spawnSync('unshare', ['-n', '-m', '--propagation', 'private', process.execPath, '-e', script], {
-    stdio: 'inherit',
-    timeout: 180_000,
-  });
-  if (r.status !== 0) process.stdout.write(`the namespaced run failed (status ${r.status})\n`);
+  runInNamespace(here);
 }
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function answers(): boolean {
-  return spawnSync('timeout', ['1', 'rpcinfo', '-t', '127.0.0.1', 'nfs', '3']).status === 0;
-}
-
 /** Inside the namespace: rpcbind and ganesha on loopback, then the two measurements. */
 export async function inner(): Promise<void> {
-  execFileSync('ip', ['link', 'set', 'lo', 'up']);
-  execFileSync('mount', ['-t', 'tmpfs', 'tmpfs', '/run']);
-  mkdirSync('/run/rpcbind', { recursive: true });
-  const dir = mkdtempSync(join(tmpdir(), 'nfsprobe-bench-watch-'));
-  const exportDir = join(dir, 'export');
-  mkdirSync(exportDir);
-  writeFileSync(
-    join(dir, 'ganesha.conf'),
-    `NFS_CORE_PARAM { Protocols = 3, 4; Enable_RQUOTA = false; MNT_Port = 20048; NLM_Port = 20049; }
-NFSV4 { Graceless = true; RecoveryRoot = ${dir}/recovery; }
-EXPORT { Export_Id = 1; Path = ${exportDir}; Pseudo = /export; Access_Type = RW; Squash = No_Root_Squash;
-  Protocols = 3, 4; Transports = UDP, TCP; SecType = sys; FSAL { Name = VFS; } }
-LOG { Default_Log_Level = EVENT; }
-`,
-  );
-  const children: ChildProcess[] = [
-    spawn('rpcbind', ['-f', '-w'], { stdio: 'ignore' }),
-    spawn(
-      'ganesha.nfsd',
-      ['-F', '-f', join(dir, 'ganesha.conf'), '-L', join(dir, 'ganesha.log'), '-p', join(dir, 'g.pid')],
-      { stdio: 'ignore' },
-    ),
-  ];
-  try {
-    const deadline = Date.now() + 30_000;
-    while (!answers()) {
-      if (Date.now() > deadline) throw new Error('ganesha did not come up');
-      await sleep(200);
-    }
+  await withLoopbackGanesha(async (exportDir) => {
     await outageError(exportDir);
     await cpu(exportDir);
-  } finally {
-    for (const child of children) child.kill('SIGKILL');
-  }
+  });
 }
 
 async function outageError(exportDir: string): Promise<void> {

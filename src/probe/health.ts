@@ -43,6 +43,8 @@ export interface HealthOptions {
   optional?: readonly HealthService[];
   /** Send from a reserved port (default: when running as root), as kernel clients do. */
   privilegedPort?: boolean;
+  /** Abort everything early (the probes still waiting fail with TIMEOUT, as at the deadline). */
+  signal?: AbortSignal;
 }
 
 export interface HealthProbe {
@@ -131,6 +133,9 @@ export async function checkHealth(host: string, target: string, options: HealthO
     );
   });
   expired.catch(() => {});
+  const stop = () => deadline.abort();
+  if (options.signal?.aborted) deadline.abort();
+  else options.signal?.addEventListener('abort', stop, { once: true });
   const signal = deadline.signal;
   const cred = defaultCredential();
   const privilegedPort = options.privilegedPort ?? process.getuid?.() === 0;
@@ -332,6 +337,7 @@ export async function checkHealth(host: string, target: string, options: HealthO
     await Promise.all([dump, tcpPing, ...nulls, exportChain, v4, scopeCheck]);
   } finally {
     clearTimeout(timer);
+    options.signal?.removeEventListener('abort', stop);
     deadline.abort();
     await Promise.allSettled(clients.map((c) => c.close()));
   }

@@ -4,6 +4,7 @@ import { register as registerCheck } from './check.js';
 import { register as registerClients } from './clients.js';
 import { register as registerCompare } from './compare.js';
 import { register as registerDemo } from './demo.js';
+import { register as registerExporter } from './exporter.js';
 import { register as registerExports } from './exports.js';
 import { register as registerFh } from './fh.js';
 import { register as registerFhGet } from './fh-get.js';
@@ -34,4 +35,5 @@ export const commandModules: ((program: Command) => void)[] = [
   registerLock, // lock HOST:/path: take, test or hold an NLM / NFSv4 lock
   registerWatch, // watch HOST:/export: the failover probe
   registerReport, // report WATCH.jsonl: the HTML drill report of a watch log
+  registerExporter, // exporter: Prometheus /metrics for HA parity, health and clients
 ];
