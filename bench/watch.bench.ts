@@ -106,7 +106,7 @@ async function cpu(exportDir: string): Promise<void> {
 function nullCall(xid: number): Buffer {
   const call = Buffer.alloc(40);
   const words = [xid, 0, 2, 100003, 3, 0, 0, 0, 0, 0];
-  words.forEach((word, i) => call.writeUInt32BE(word >>> 0, i * 4));
+  for (const [i, word] of words.entries()) call.writeUInt32BE(word >>> 0, i * 4);
   return call;
 }
 
