@@ -7,7 +7,17 @@ import type { Nfs4Client } from '../nfs/nfs4/client.js';
 import { NsmClient } from '../nsm/client.js';
 import { NsmError } from '../nsm/errors.js';
 import { PROGRAMS, parseUniversalAddress, programName, RpcClient, RpcError, resolveHost } from '../rpc/index.js';
-import { exportFor, type HandleV3, type HandleV4, handleV3, handleV4, nfs4Client } from './handles.js';
+import {
+  exportFor,
+  exportRootIdentity,
+  type HandleV3,
+  type HandleV4,
+  handleV3,
+  handleV4Export,
+  nfs4Client,
+} from './handles.js';
+import { type Nfs4Identity, nfs4Identity, type WriteVerifier, writeVerifier } from './identity.js';
+import type { ExportRootIdentity, PseudoWalkLimits } from './pseudo.js';
 
 export const SNAPSHOT_FORMAT = 1;
 
@@ -57,6 +67,13 @@ export interface Snapshot {
    */
   readonly nsm: { readonly registered: boolean | null; readonly state: number | null };
   readonly errors: { readonly step: string; readonly code: string; readonly message: string }[];
+  /**
+   * NFSv4.1 EXCHANGE_ID identity and lease time (null when NFSv4 was not asked for; absent in snapshots of older
+   * nfsprobe versions, whose compare skips the identity checks).
+   */
+  readonly nfs4?: Nfs4Identity | { readonly error: SnapshotError } | null;
+  /** The write verifier, read by COMMIT of a file in the first export (null: no export or NFSv3 not asked for). */
+  readonly writeVerifier?: WriteVerifier | { readonly error: SnapshotError } | null;
 }
 
 export interface SnapshotOptions extends ConnectOptions {
@@ -66,6 +83,10 @@ export interface SnapshotOptions extends ConnectOptions {
   paths?: readonly string[];
   /** Which protocol versions to take handles with (default both). */
   versions?: readonly (3 | 4)[];
+  /** The NFSv4 path of an export (`--pseudo`), by MOUNT path; other exports' NFSv4 paths are searched for. */
+  pseudo?: Readonly<Record<string, string>>;
+  /** Caps of the pseudo filesystem walk. */
+  pseudoLimits?: PseudoWalkLimits;
 }
 
 function errorOf(error: unknown): SnapshotError {
@@ -175,6 +196,8 @@ export async function takeSnapshot(host: string, options: SnapshotOptions = {}):
         targets: [],
         nsm: { registered: null, state: null },
         errors,
+        nfs4: null,
+        writeVerifier: null,
       };
     }
 
@@ -199,6 +222,20 @@ export async function takeSnapshot(host: string, options: SnapshotOptions = {}):
 
     let v4client: Promise<Nfs4Client> | undefined;
     const targets: SnapshotTarget[] = [];
+    // Each export's root identity (NFSv3), asked for once: its NFSv4 path must lead to the same object.
+    const roots = new Map<string, Promise<ExportRootIdentity>>();
+    const rootOf = (exportPath: string, v3: SnapshotTarget['v3'], path: string) => () => {
+      let root = roots.get(exportPath);
+      if (root === undefined) {
+        const attrs = v3 !== null && !('error' in v3) && path === exportPath ? v3.attributes : null;
+        root =
+          attrs === null
+            ? exportRootIdentity(conn, exportPath)
+            : Promise.resolve({ fileid: BigInt(attrs.fileid), fsid: BigInt(attrs.fsid) });
+        roots.set(exportPath, root);
+      }
+      return root;
+    };
     for (const w of wanted) {
       let v3: SnapshotTarget['v3'] = null;
       let v4: SnapshotTarget['v4'] = null;
@@ -212,7 +249,11 @@ export async function takeSnapshot(host: string, options: SnapshotOptions = {}):
       if (versions.includes(4)) {
         try {
           v4client ??= nfs4Client(conn);
-          v4 = await handleV4(await v4client, w.path);
+          const pseudo = options.pseudo?.[w.export];
+          v4 = await handleV4Export(await v4client, w.export, w.path, rootOf(w.export, v3, w.path), {
+            ...(pseudo === undefined ? {} : { pseudo }),
+            ...(options.pseudoLimits === undefined ? {} : { limits: options.pseudoLimits }),
+          });
         } catch (error) {
           v4 = { error: errorOf(error) };
         }
@@ -221,6 +262,24 @@ export async function takeSnapshot(host: string, options: SnapshotOptions = {}):
     }
     if (v4client !== undefined) {
       await v4client.then((c) => c.destroySession()).catch(() => {});
+    }
+
+    let nfs4: Snapshot['nfs4'] = null;
+    if (versions.includes(4)) {
+      try {
+        nfs4 = await nfs4Identity(conn);
+      } catch (error) {
+        nfs4 = { error: errorOf(error) };
+      }
+    }
+    let verifier: Snapshot['writeVerifier'] = null;
+    const firstExport = wanted[0]?.export;
+    if (versions.includes(3) && firstExport !== undefined) {
+      try {
+        verifier = await writeVerifier(conn, firstExport);
+      } catch (error) {
+        verifier = { error: errorOf(error) };
+      }
     }
 
     const registered = programs === null ? null : programs.some((p) => p.program === PROGRAMS.status);
@@ -241,6 +300,8 @@ export async function takeSnapshot(host: string, options: SnapshotOptions = {}):
       targets,
       nsm: { registered, state },
       errors,
+      nfs4,
+      writeVerifier: verifier,
     };
   } finally {
     await conn.close();

@@ -13,6 +13,11 @@ export function register(program: Command): void {
       .argument('<a>', 'HOST[:PORT] or a snapshot file')
       .argument('<b>', 'HOST[:PORT] or a snapshot file')
       .option('--export <path>', 'only this export (repeatable; default: every export)', collect)
+      .option(
+        '--pseudo <path>',
+        'the NFSv4 path of the --export on both servers, or EXPORT=PSEUDO (repeatable; default: searched for)',
+        collect,
+      )
       .option('--path <path>', 'also compare the handle of this path below an export (repeatable)', collect)
       .option(
         '--failover',
