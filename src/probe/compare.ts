@@ -166,7 +166,9 @@ function compareHandle(
   if (ha === null || hb === null || 'error' in ha || 'error' in hb) {
     const reason = (s: Snapshot, h: typeof ha) =>
       h === null ? `not taken on ${s.host}` : 'error' in h ? `${s.host}: ${h.error.code} (${h.error.message})` : 'ok';
-    const bothFailed = ha !== null && hb !== null && 'error' in ha && 'error' in hb;
+    // Both failed alike (NFSv4 off on both, say) is a warning; an NFSv4 path not found is a finding, and fails.
+    const pseudoFailed = [ha, hb].some((h) => h !== null && 'error' in h && h.error.code.startsWith('PSEUDO_'));
+    const bothFailed = ha !== null && hb !== null && 'error' in ha && 'error' in hb && !pseudoFailed;
     return check(
       name,
       bothFailed ? 'warn' : 'fail',

@@ -182,8 +182,8 @@ export interface ExportPathResolution {
 /**
  * The NFSv4 path of the export mounted (v3) at `exportPath`. `root`: its NFSv3 GETATTR identity, to check a path
  * and to search for; without it the path as given (or `--pseudo`) is used unchecked. Throws NfsError:
- * PSEUDO_MISMATCH (the forced path is another object), PSEUDO_NOT_FOUND (the walk found no match), or the
- * NFS4ERR_* of a failed LOOKUP.
+ * PSEUDO_MISMATCH (the forced path is another object), PSEUDO_NOT_FOUND (the forced path does not exist, or
+ * the walk found no match), or the NFS4ERR_* of a failed LOOKUP when there is nothing to search for.
  */
 export async function resolveExportPath(
   client: Nfs4Client,
@@ -196,7 +196,18 @@ export async function resolveExportPath(
     return root === undefined || matches(attributes.values, root) ? attributes.values : undefined;
   };
   if (options.pseudo !== undefined) {
-    const values = await check(options.pseudo);
+    let values: Fattr4['values'] | undefined;
+    try {
+      values = await check(options.pseudo);
+    } catch (error) {
+      if (!(error instanceof NfsError) || !error.code.startsWith('NFS4ERR_')) throw error;
+      throw new NfsError(
+        'PSEUDO_NOT_FOUND',
+        -1,
+        `NFSv4 path ${options.pseudo} does not lead to an object on the server (${error.code}): give the export's Pseudo path, or leave --pseudo out to search for it`,
+        error.procedure,
+      );
+    }
     if (values === undefined) {
       throw new NfsError(
         'PSEUDO_MISMATCH',

@@ -256,6 +256,10 @@ export async function takeSnapshot(host: string, options: SnapshotOptions = {}):
           });
         } catch (error) {
           v4 = { error: errorOf(error) };
+          // A --pseudo that does not work is the user's request failing: the snapshot fails (exit 1), not just v4.
+          if (options.pseudo?.[w.export] !== undefined && w.path === w.export) {
+            errors.push({ step: `pseudo ${w.export}`, ...v4.error });
+          }
         }
       }
       targets.push({ export: w.export, path: w.path, v3, v4 });
