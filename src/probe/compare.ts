@@ -319,11 +319,15 @@ export interface CompareOptions {
   portability?: readonly PortabilityProbe[];
 }
 
+/** RPC-level answers meaning "this server does not offer that program, version or procedure". */
+const NOT_SERVED = new Set(['PROG_MISMATCH', 'PROG_UNAVAIL', 'PROC_UNAVAIL', 'NO_PORT']);
+
 type Recorded<T> = T | { readonly error: { readonly code: string; readonly message: string } } | null | undefined;
 
 /**
  * Why a field recorded in both snapshots cannot be compared, as a warning check; undefined when both have values.
- * `null` (not asked for, e.g. a v3-only snapshot) on either side: no check at all (returns null).
+ * `null` (not asked for, e.g. a v3-only snapshot) on either side, or neither server offering it: no check at all
+ * (returns null).
  */
 function unrecorded<T>(
   name: string,
@@ -335,6 +339,11 @@ function unrecorded<T>(
   remedy: string,
 ): Check | null | undefined {
   if (xa === null || xb === null) return null;
+  // Neither server offers the protocol or procedure at all (a v3-only pair): nothing to compare, and the handle
+  // checks already say so.
+  const notServed = (x: Recorded<T>) =>
+    x !== undefined && typeof x === 'object' && x !== null && 'error' in x && NOT_SERVED.has(x.error.code);
+  if (notServed(xa) && notServed(xb)) return null;
   const why = (s: Snapshot, x: Recorded<T>) =>
     x === undefined
       ? `${s.host}'s snapshot has no ${what} (taken by an older nfsprobe)`
