@@ -9,7 +9,9 @@ export function register(program: Command): void {
   addNfsOptions(
     program
       .command('compare')
-      .description('check HA parity of two servers (hosts or snapshot files): programs, exports, handles, fsid, NSM, NFSv4 identity, write verifier, handle portability')
+      .description(
+        'check HA parity of two servers (hosts or snapshot files): programs, exports, handles, fsid, NSM, NFSv4 identity, write verifier, handle portability',
+      )
       .argument('<a>', 'HOST[:PORT] or a snapshot file')
       .argument('<b>', 'HOST[:PORT] or a snapshot file')
       .option('--export <path>', 'only this export (repeatable; default: every export)', collect)

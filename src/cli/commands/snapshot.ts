@@ -9,7 +9,9 @@ export function register(program: Command): void {
   addNfsOptions(
     program
       .command('snapshot')
-      .description('record registered programs, exports, v3/v4 handles, GETATTR and NFSv4 identity and the write verifier of one server as JSON')
+      .description(
+        'record registered programs, exports, v3/v4 handles, GETATTR and NFSv4 identity and the write verifier of one server as JSON',
+      )
       .argument('<host>', 'HOST or HOST:PORT (PORT: rpcbind)')
       .option('--export <path>', 'only this export (repeatable; default: every export)', collect)
       .option(
