@@ -8,10 +8,23 @@ import t from 'tap';
 import { compareSnapshots } from '../../src/probe/compare.js';
 import { takeSnapshot } from '../../src/probe/snapshot.js';
 import { tempDir } from '../helpers/temp.js';
-import { enterLab, makeStatdDir, run, startGanesha, startRpcbind, startStatd } from '../lab/namespace.js';
+import {
+  enterLab,
+  makeStatdDir,
+  run,
+  startCapture,
+  startGanesha,
+  startRpcbind,
+  startStatd,
+  stopCapture,
+  TSHARK_RPC_BY_CONTENT,
+  tsharkCount,
+  tsharkProblems,
+  withoutTsharkNfs4BitmapNote,
+} from '../lab/namespace.js';
 import { runCli } from './cli-run.js';
 
-const PEERS = ['rpcbind', 'rpc.statd', 'ganesha.nfsd', 'rpcinfo'];
+const PEERS = ['rpcbind', 'rpc.statd', 'ganesha.nfsd', 'rpcinfo', 'tshark'];
 const PSEUDO = '/pseudo/deep/export';
 const HOST = '127.0.0.1';
 
@@ -19,6 +32,8 @@ if (await enterLab(t, import.meta.url, PEERS)) {
   await startRpcbind(t);
   await startStatd(t, makeStatdDir());
   const work = tempDir('nfsprobe-pseudo-');
+  const capture = join(work, 'pseudo.pcap');
+  const tshark = await startCapture(t, capture);
   const exportDir = join(work, 'export');
   run('mkdir', ['-p', join(exportDir, 'sub')]);
   const dataFile = join(exportDir, 'data.txt');
@@ -131,5 +146,14 @@ if (await enterLab(t, import.meta.url, PEERS)) {
     const pairs = await runCli(['--json', 'compare', HOST, HOST, '--pseudo', `${exportDir}=${PSEUDO}`]);
     const paired = JSON.parse(pairs.stdout).checks as { name: string; status: string }[];
     t.equal(paired.find((c) => c.name === `handle v4 ${exportDir}`)?.status, 'pass', '--pseudo EXPORT=PSEUDO');
+  });
+
+  t.test('tshark decodes the walk (READDIR), EXCHANGE_ID and COMMIT without malformed packets', async (t) => {
+    await stopCapture(tshark, capture);
+    t.same(withoutTsharkNfs4BitmapNote(tsharkProblems(capture, TSHARK_RPC_BY_CONTENT)), []);
+    t.ok(tsharkCount(capture, 'nfs.opcode == 26', TSHARK_RPC_BY_CONTENT) > 0, 'NFSv4 READDIR was sent');
+    t.ok(tsharkCount(capture, 'nfs.procedure_v3 == 21', TSHARK_RPC_BY_CONTENT) > 0, 'NFSv3 COMMIT was sent');
+    t.equal(tsharkCount(capture, 'nfs.procedure_v3 == 7', TSHARK_RPC_BY_CONTENT), 0, 'and never a WRITE (v3)');
+    t.equal(tsharkCount(capture, 'nfs.opcode == 38', TSHARK_RPC_BY_CONTENT), 0, 'nor an NFSv4 WRITE');
   });
 }

@@ -89,7 +89,9 @@ export async function compareCommand(output: Output, a: string, b: string, flags
     load(b, flags, output, exports, paths, pseudo),
   ]);
   const failover = flags.failover === true || (existsSync(a) && !existsSync(b));
-  const probes = await portability(b, flags, output, sa);
+  // An unreachable B (nothing answered) gets no portability probes: each would wait for its own timeout.
+  const reachable = sb.programs !== null || sb.targets.length > 0;
+  const probes = reachable ? await portability(b, flags, output, sa) : undefined;
   const result = compareSnapshots(sa, sb, a, b, {
     mode: failover ? 'failover' : 'parity',
     ...(probes === undefined ? {} : { portability: probes }),
