@@ -132,7 +132,9 @@ export async function walkPseudoFs(
         const v = entry.attrs.values;
         if (!isComponent(entry.name) || v.type !== NF4TYPE.NF4DIR) continue;
         const path = [...dir, entry.name];
-        if (matches(v, root)) found.push(toPath(path));
+        // Without an fsid to tell them apart, a pseudo directory's small fileid must not pass for the export's.
+        const junction = root.fsid !== undefined || !sameFsid(v.fsid, rootValues.fsid);
+        if (junction && matches(v, root)) found.push(toPath(path));
         else if (sameFsid(v.fsid, rootValues.fsid)) {
           if (path.length < caps.maxDepth) queue.push(path);
           else truncated ??= 'maxDepth';

@@ -64,6 +64,13 @@ t.test('ganesha: Pseudo /pseudo/deep/export for Path /srv/export', async (t) => 
   t.equal(wrongFs.truncated, null, 'the whole pseudo filesystem was read');
 });
 
+t.test('matching on the fileid alone: only junctions count, not pseudo directories', async (t) => {
+  // ganesha numbers its pseudo directories 1, 2, ...: an export whose root is inode 2 of its own filesystem.
+  const root = dir(0n, { pseudo: dir(1n, { deep: dir(2n, { export: junction(2n) }) }) });
+  const found = await walkPseudoFs(fakeFs(root), { fileid: 2n });
+  t.equal(found.path, '/pseudo/deep/export');
+});
+
 t.test('the export at the pseudo root itself', async (t) => {
   const found = await walkPseudoFs(fakeFs(dir(5n, {}, EXPORT_FSID)), { fileid: 5n, fsid: V3_FSID });
   t.equal(found.path, '/');
