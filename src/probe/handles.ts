@@ -7,7 +7,7 @@ import { decodeFileHandle } from '../nfs/fh/index.js';
 import { ftype3Name } from '../nfs/nfs3/constants.js';
 import type { Nfs4Client } from '../nfs/nfs4/client.js';
 import { nf4TypeName } from '../nfs/nfs4/constants.js';
-import { type ExportRootIdentity, type PseudoWalkLimits, resolveExportPath } from './pseudo.js';
+import { type ExportRootIdentity, type PseudoFs, type PseudoWalkLimits, resolveExportPath } from './pseudo.js';
 
 /** NFSv3 handle of `path`, which is `exportPath` or below it; attributes as JSON-ready strings. */
 export interface HandleV3 {
@@ -105,6 +105,8 @@ export interface HandleV4Options {
   /** The export's NFSv4 path (`--pseudo`), used instead of searching. */
   readonly pseudo?: string;
   readonly limits?: PseudoWalkLimits;
+  /** The pseudo filesystem to walk (a cachedPseudoFs shared by several exports of one server). */
+  readonly fs?: PseudoFs;
 }
 
 /**

@@ -168,10 +168,40 @@ export function pseudoFsOf(client: Nfs4Client): PseudoFs {
   };
 }
 
+/**
+ * `fs` with every answer remembered: each pseudo directory is read once however many exports are searched for (a
+ * snapshot of a server with many exports walks the same directories for each).
+ */
+export function cachedPseudoFs(fs: PseudoFs): PseudoFs {
+  let root: Promise<Fattr4['values']> | undefined;
+  const pages = new Map<string, Promise<ReaddirResult>>();
+  return {
+    rootAttributes() {
+      root ??= fs.rootAttributes();
+      root.catch(() => {
+        root = undefined;
+      });
+      return root;
+    },
+    readdir(components, cookie, cookieverf) {
+      const key = `${cookie}\0${components.join('\0')}`;
+      let page = pages.get(key);
+      if (page === undefined) {
+        page = fs.readdir(components, cookie, cookieverf);
+        pages.set(key, page);
+        page.catch(() => pages.delete(key));
+      }
+      return page;
+    },
+  };
+}
+
 export interface ExportPathOptions {
   /** Use this pseudo path (`--pseudo`): no search; it must be the export when `root` is known. */
   readonly pseudo?: string;
   readonly limits?: PseudoWalkLimits;
+  /** The pseudo filesystem to walk (default pseudoFsOf(client)); pass one cachedPseudoFs for several exports. */
+  readonly fs?: PseudoFs;
 }
 
 export interface ExportPathResolution {
@@ -228,7 +258,7 @@ export async function resolveExportPath(
     lookupError = error;
   }
   if (root === undefined) throw lookupError ?? new NfsError('PSEUDO_NOT_FOUND', -1, `no NFSv4 path for ${exportPath}`);
-  const walk = await walkPseudoFs(pseudoFsOf(client), root, options.limits);
+  const walk = await walkPseudoFs(options.fs ?? pseudoFsOf(client), root, options.limits);
   if (walk.path === null) {
     const capped = walk.truncated === null ? '' : `, stopped at ${walk.truncated}`;
     throw new NfsError(

@@ -17,7 +17,7 @@ import {
   nfs4Client,
 } from './handles.js';
 import { type Nfs4Identity, nfs4Identity, type WriteVerifier, writeVerifier } from './identity.js';
-import type { ExportRootIdentity, PseudoWalkLimits } from './pseudo.js';
+import { cachedPseudoFs, type ExportRootIdentity, type PseudoFs, type PseudoWalkLimits, pseudoFsOf } from './pseudo.js';
 
 export const SNAPSHOT_FORMAT = 1;
 
@@ -221,6 +221,8 @@ export async function takeSnapshot(host: string, options: SnapshotOptions = {}):
     }
 
     let v4client: Promise<Nfs4Client> | undefined;
+    // One cache of the pseudo filesystem for every export searched for: each directory is read once.
+    let pseudoFs: PseudoFs | undefined;
     const targets: SnapshotTarget[] = [];
     // Each export's root identity (NFSv3), asked for once: its NFSv4 path must lead to the same object.
     const roots = new Map<string, Promise<ExportRootIdentity>>();
@@ -250,7 +252,10 @@ export async function takeSnapshot(host: string, options: SnapshotOptions = {}):
         try {
           v4client ??= nfs4Client(conn);
           const pseudo = options.pseudo?.[w.export];
-          v4 = await handleV4Export(await v4client, w.export, w.path, rootOf(w.export, v3, w.path), {
+          const client = await v4client;
+          pseudoFs ??= cachedPseudoFs(pseudoFsOf(client));
+          v4 = await handleV4Export(client, w.export, w.path, rootOf(w.export, v3, w.path), {
+            fs: pseudoFs,
             ...(pseudo === undefined ? {} : { pseudo }),
             ...(options.pseudoLimits === undefined ? {} : { limits: options.pseudoLimits }),
           });

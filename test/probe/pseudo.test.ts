@@ -3,7 +3,7 @@
 import t from 'tap';
 import type { Fattr4 } from '../../src/nfs/nfs4/attributes.js';
 import type { ReaddirResult } from '../../src/nfs/nfs4/compound.js';
-import { fsidsMatch, type PseudoFs, walkPseudoFs } from '../../src/probe/pseudo.js';
+import { cachedPseudoFs, fsidsMatch, type PseudoFs, walkPseudoFs } from '../../src/probe/pseudo.js';
 
 const PSEUDO = { major: 152n, minor: 152n };
 const EXPORT_FSID = { major: 3149047812n, minor: 1151596947n };
@@ -141,4 +141,17 @@ t.test('fsidsMatch: the ways servers fold the NFSv4 fsid into the NFSv3 one', as
   t.ok(fsidsMatch(12n, { major: 12n, minor: 0n }), 'knfsd fsid=12');
   t.ok(fsidsMatch(0xf0n ^ 0x0fn, { major: 0xf0n, minor: 0x0fn }), 'knfsd UUID: major ^ minor');
   t.notOk(fsidsMatch(5n, { major: 6n, minor: 7n }));
+});
+
+t.test('cachedPseudoFs: several searches read each directory once', async (t) => {
+  const root = dir(0n, {
+    a: dir(1n, { x: junction(100n) }),
+    b: dir(2n, { y: junction(200n) }),
+  });
+  const fs = fakeFs(root, 10);
+  const cached = cachedPseudoFs(fs);
+  t.equal((await walkPseudoFs(cached, { fileid: 200n, fsid: V3_FSID })).path, '/b/y');
+  const first = fs.calls;
+  t.equal((await walkPseudoFs(cached, { fileid: 100n, fsid: V3_FSID })).path, '/a/x');
+  t.equal(fs.calls, first, 'the second search is answered from the cache');
 });
