@@ -55,15 +55,15 @@ const MASK64 = (1n << 64n) - 1n;
 
 /**
  * Can this NFSv4 fsid be the filesystem whose NFSv3 fsid is `v3`? Servers fold the two 64-bit halves into one in
- * different ways: ganesha (major, minor) -> major | minor << 32 (both 32-bit here), knfsd with a UUID major ^ minor,
- * with `fsid=N` major = N. Any of these counts.
+ * different ways: ganesha (`squash_fsid`) major ^ (minor rotated by 32 bits), knfsd with a UUID major ^ minor, with
+ * `fsid=N` major = N. Any of these counts.
  */
 export function fsidsMatch(v3: bigint, v4: { readonly major: bigint; readonly minor: bigint }): boolean {
   const { major, minor } = v4;
   return (
     v3 === major ||
     v3 === (major ^ minor) ||
-    v3 === ((major ^ (minor << 32n)) & MASK64) ||
+    v3 === ((major ^ (((minor << 32n) | (minor >> 32n)) & MASK64)) & MASK64) ||
     v3 === (((major << 32n) | minor) & MASK64) ||
     v3 === (((minor << 32n) | major) & MASK64)
   );

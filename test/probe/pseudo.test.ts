@@ -137,7 +137,11 @@ t.test('a server that never says eof stops at maxReaddirCalls', async (t) => {
 });
 
 t.test('fsidsMatch: the ways servers fold the NFSv4 fsid into the NFSv3 one', async (t) => {
-  t.ok(fsidsMatch(V3_FSID, EXPORT_FSID), 'ganesha: major | minor << 32');
+  t.ok(fsidsMatch(V3_FSID, EXPORT_FSID), 'ganesha, 32-bit halves (statfs f_fsid): major ^ minor << 32');
+  // ganesha, a UUID fsid (two u64): squash_fsid is major ^ (minor rotated by 32 bits).
+  const major = 0x0123456789abcdefn;
+  const minor = 0xfedcba9876543210n;
+  t.ok(fsidsMatch(major ^ 0x76543210fedcba98n, { major, minor }), 'ganesha, 64-bit halves (UUID)');
   t.ok(fsidsMatch(12n, { major: 12n, minor: 0n }), 'knfsd fsid=12');
   t.ok(fsidsMatch(0xf0n ^ 0x0fn, { major: 0xf0n, minor: 0x0fn }), 'knfsd UUID: major ^ minor');
   t.notOk(fsidsMatch(5n, { major: 6n, minor: 7n }));
