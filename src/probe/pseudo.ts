@@ -53,15 +53,25 @@ export interface PseudoWalkResult {
 
 const MASK64 = (1n << 64n) - 1n;
 
+function byteSwap64(value: bigint): bigint {
+  let out = 0n;
+  for (let i = 0n; i < 8n; i++) out |= ((value >> (8n * i)) & 0xffn) << (8n * (7n - i));
+  return out;
+}
+
 /**
  * Can this NFSv4 fsid be the filesystem whose NFSv3 fsid is `v3`? Servers fold the two 64-bit halves into one in
- * different ways: ganesha (`squash_fsid`) major ^ (minor rotated by 32 bits), knfsd with a UUID major ^ minor, with
- * `fsid=N` major = N. Any of these counts.
+ * different ways: ganesha (`squash_fsid`) major ^ (minor rotated by 32 bits); knfsd with `fsid=N` major = N, with a
+ * UUID the two host-order halves XORed (v4 sends the UUID bytes, big-endian halves), from the device
+ * new_encode_dev(major, minor). Any of these counts.
  */
 export function fsidsMatch(v3: bigint, v4: { readonly major: bigint; readonly minor: bigint }): boolean {
   const { major, minor } = v4;
+  const newEncodeDev = (minor & 0xffn) | (major << 8n) | ((minor & ~0xffn) << 12n);
   return (
     v3 === major ||
+    v3 === byteSwap64(major ^ minor) ||
+    (major < 1n << 32n && minor < 1n << 32n && v3 === (newEncodeDev & 0xffffffffn)) ||
     v3 === (major ^ minor) ||
     v3 === ((major ^ (((minor << 32n) | (minor >> 32n)) & MASK64)) & MASK64) ||
     v3 === (((major << 32n) | minor) & MASK64) ||
@@ -223,9 +233,12 @@ export async function resolveExportPath(
   root: ExportRootIdentity | undefined,
   options: ExportPathOptions = {},
 ): Promise<ExportPathResolution> {
+  // A path named by the user or equal to the MOUNT path is checked on the fileid only: how a server folds its NFSv4
+  // fsid into the NFSv3 one is known for ganesha and knfsd, not for every server, and a wrong guess must not lose a
+  // path that works. The walk, which picks among many junctions, checks the fsid as well.
   const check = async (path: string) => {
     const { attributes } = await client.lookupPath(path, WALK_ATTRS);
-    return root === undefined || matches(attributes.values, root) ? attributes.values : undefined;
+    return root === undefined || attributes.values.fileid === root.fileid ? attributes.values : undefined;
   };
   if (options.pseudo !== undefined) {
     let values: Fattr4['values'] | undefined;

@@ -55,6 +55,10 @@ if (await enterLab(t, import.meta.url, PEERS)) {
         !('error' in target.v4) &&
         target.v4.attributes.fileid === run('stat', ['-c', '%i', exportDir]).trim(),
     );
+    t.ok(
+      target.v4 && !('error' in target.v4) && target.v4.pseudoVia === 'path',
+      'Pseudo = Path: the MOUNT path works over NFSv4 as given, no walk',
+    );
     const file = join(work, 'a.json');
     const cli = await runCli(['snapshot', A.host, '--path', `${exportDir}/sub`, '--out', file]);
     t.equal(cli.code, 0, cli.stderr);

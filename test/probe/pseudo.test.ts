@@ -144,6 +144,8 @@ t.test('fsidsMatch: the ways servers fold the NFSv4 fsid into the NFSv3 one', as
   t.ok(fsidsMatch(major ^ 0x76543210fedcba98n, { major, minor }), 'ganesha, 64-bit halves (UUID)');
   t.ok(fsidsMatch(12n, { major: 12n, minor: 0n }), 'knfsd fsid=12');
   t.ok(fsidsMatch(0xf0n ^ 0x0fn, { major: 0xf0n, minor: 0x0fn }), 'knfsd UUID: major ^ minor');
+  t.ok(fsidsMatch(0x0803n, { major: 8n, minor: 3n }), 'knfsd device 8:3: new_encode_dev');
+  t.ok(fsidsMatch(0x0f01n << 48n, { major: 0x0fn, minor: 0x100n }), 'knfsd UUID: host-order halves');
   t.notOk(fsidsMatch(5n, { major: 6n, minor: 7n }));
 });
 
