@@ -2,6 +2,7 @@
 // pass/warn/fail with what differs and a concrete remedy. Pure: no network, so snapshots from files work the same.
 import { compareFileHandles, decodeFileHandle } from '../nfs/fh/index.js';
 import { plural } from './plural.js';
+import type { PortabilityProbe } from './portability.js';
 import type { Snapshot, SnapshotHandleV3, SnapshotHandleV4, SnapshotTarget } from './snapshot.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';
@@ -165,7 +166,9 @@ function compareHandle(
   if (ha === null || hb === null || 'error' in ha || 'error' in hb) {
     const reason = (s: Snapshot, h: typeof ha) =>
       h === null ? `not taken on ${s.host}` : 'error' in h ? `${s.host}: ${h.error.code} (${h.error.message})` : 'ok';
-    const bothFailed = ha !== null && hb !== null && 'error' in ha && 'error' in hb;
+    // Both failed alike (NFSv4 off on both, say) is a warning; an NFSv4 path not found is a finding, and fails.
+    const pseudoFailed = [ha, hb].some((h) => h !== null && 'error' in h && h.error.code.startsWith('PSEUDO_'));
+    const bothFailed = ha !== null && hb !== null && 'error' in ha && 'error' in hb && !pseudoFailed;
     return check(
       name,
       bothFailed ? 'warn' : 'fail',
@@ -312,6 +315,213 @@ export type CompareMode = 'failover' | 'parity';
 export interface CompareOptions {
   /** Default `parity`. */
   mode?: CompareMode;
+  /** A's export-root handles presented to B (probePortability): adds the `portability PATH` checks. */
+  portability?: readonly PortabilityProbe[];
+}
+
+/** RPC-level answers meaning "this server does not offer that program, version or procedure". */
+const NOT_SERVED = new Set(['PROG_MISMATCH', 'PROG_UNAVAIL', 'PROC_UNAVAIL', 'NO_PORT']);
+
+type Recorded<T> = T | { readonly error: { readonly code: string; readonly message: string } } | null | undefined;
+
+/**
+ * Why a field recorded in both snapshots cannot be compared, as a warning check; undefined when both have values.
+ * `null` (not asked for, e.g. a v3-only snapshot) on either side, or neither server offering it: no check at all
+ * (returns null).
+ */
+function unrecorded<T>(
+  name: string,
+  a: Snapshot,
+  b: Snapshot,
+  xa: Recorded<T>,
+  xb: Recorded<T>,
+  what: string,
+  remedy: string,
+): Check | null | undefined {
+  if (xa === null || xb === null) return null;
+  // Neither server offers the protocol or procedure at all (a v3-only pair): nothing to compare, and the handle
+  // checks already say so.
+  const notServed = (x: Recorded<T>) =>
+    x !== undefined && typeof x === 'object' && x !== null && 'error' in x && NOT_SERVED.has(x.error.code);
+  if (notServed(xa) && notServed(xb)) return null;
+  const why = (s: Snapshot, x: Recorded<T>) =>
+    x === undefined
+      ? `${s.host}'s snapshot has no ${what} (taken by an older nfsprobe)`
+      : x !== null && typeof x === 'object' && 'error' in x
+        ? `${s.host}: ${x.error.code} (${x.error.message})`
+        : '';
+  const reasons = [why(a, xa), why(b, xb)].filter((r) => r !== '');
+  if (reasons.length === 0) return undefined;
+  const value = (x: Recorded<T>) =>
+    x === undefined || (x !== null && typeof x === 'object' && 'error' in x) ? null : x;
+  return check(name, 'warn', value(xa), value(xb), `not checked: ${reasons.join('; ')}`, remedy);
+}
+
+type Identity = NonNullable<Exclude<Snapshot['nfs4'], { error: unknown }>>;
+
+/**
+ * EXCHANGE_ID identity (RFC 8881 section 2.10.4): a client reclaims its state on another server only when the
+ * server_scope is the same; server_owner tells it whether two addresses are one server (trunking); the lease time
+ * decides how long state lives. After a failover behind one address all three should look unchanged.
+ */
+function compareIdentity(a: Snapshot, b: Snapshot): Check[] {
+  const again =
+    'Take the snapshots again with NFSv4.1 enabled on both servers (ganesha NFSV4 Minor_Versions, knfsd nfs.conf [nfsd] vers4.1).';
+  const missing = unrecorded('v4 server scope', a, b, a.nfs4, b.nfs4, 'NFSv4 identity', again);
+  if (missing === null) return [];
+  if (missing !== undefined) {
+    return [missing, { ...missing, name: 'v4 server owner' }, { ...missing, name: 'v4 lease time' }];
+  }
+  const ia = a.nfs4 as Identity;
+  const ib = b.nfs4 as Identity;
+  const out: Check[] = [];
+  out.push(
+    ia.serverScope === ib.serverScope
+      ? check('v4 server scope', 'pass', ia.serverScope, ib.serverScope, `the same server scope '${ia.serverScope}'`)
+      : check(
+          'v4 server scope',
+          'fail',
+          ia.serverScope,
+          ib.serverScope,
+          `server scopes differ ('${ia.serverScope}' vs '${ib.serverScope}'): NFSv4.1 clients cannot reclaim opens and locks on the other server after a failover`,
+          `Give both servers one scope: ganesha NFSV4 { Server_Scope = "<floating name>"; } on every node; knfsd takes the scope from the host name of nfsd's UTS namespace, so run nfsd with the same (floating) host name on both.`,
+        ),
+  );
+  const oa = ia.serverOwner;
+  const ob = ib.serverOwner;
+  const owner = (o: typeof oa) => `${o.majorId}/${o.minorId}`;
+  if (oa.majorId === ob.majorId && oa.minorId === ob.minorId) {
+    out.push(check('v4 server owner', 'pass', owner(oa), owner(ob), `the same server owner ${owner(oa)}`));
+  } else {
+    out.push(
+      check(
+        'v4 server owner',
+        'warn',
+        owner(oa),
+        owner(ob),
+        oa.majorId === ob.majorId
+          ? `server owner minor ids differ (${oa.minorId} vs ${ob.minorId}): clients will not trunk sessions across the two`
+          : `server owner major ids differ ('${oa.majorId}' vs '${ob.majorId}'): after a failover clients see another server behind the address and rebuild their client ID`,
+        "Both knfsd and ganesha take the server owner from the node's host name: give the NFS service the same (floating) host name on both nodes; the server scope matters more (see v4 server scope).",
+      ),
+    );
+  }
+  const la = ia.leaseTime;
+  const lb = ib.leaseTime;
+  if (la === lb) {
+    out.push(
+      check('v4 lease time', 'pass', la, lb, la === null ? 'no lease time on either' : `the same lease time ${la} s`),
+    );
+  } else {
+    out.push(
+      check(
+        'v4 lease time',
+        'warn',
+        la,
+        lb,
+        `lease times differ (${la ?? '?'} s vs ${lb ?? '?'} s): clients renew on the old server's timing, and the new server's grace period may not cover the longer lease`,
+        'Set one lease time on both (ganesha NFSV4 Lease_Lifetime; knfsd nfs.conf [nfsd] lease-time or /proc/fs/nfsd/nfsv4leasetime), with a grace period at least as long.',
+      ),
+    );
+  }
+  return out;
+}
+
+/**
+ * The write verifier (RFC 1813 section 3.3.7): a client resends its UNSTABLE writes that were not yet committed when
+ * the verifier changes. Two servers with one verifier would hide a failover's lost writes from clients.
+ */
+function compareVerifier(a: Snapshot, b: Snapshot): Check[] {
+  const missing = unrecorded(
+    'write verifier',
+    a,
+    b,
+    a.writeVerifier,
+    b.writeVerifier,
+    'write verifier',
+    "The verifier is read by an NFSv3 COMMIT of a regular file in the first export's root (nothing is written): make sure there is one and that COMMIT is allowed, then snapshot again.",
+  );
+  if (missing === null) return [];
+  if (missing !== undefined) return [missing];
+  const va = (a.writeVerifier as { verifier: string }).verifier;
+  const vb = (b.writeVerifier as { verifier: string }).verifier;
+  if (va !== vb) {
+    return [
+      check(
+        'write verifier',
+        'pass',
+        va,
+        vb,
+        'the servers give different write verifiers: clients notice a failover and resend uncommitted writes',
+      ),
+    ];
+  }
+  return [
+    check(
+      'write verifier',
+      'warn',
+      va,
+      vb,
+      `both give write verifier ${va}: after a failover clients cannot tell that uncommitted UNSTABLE writes were lost, and do not resend them`,
+      'Servers derive the verifier from their start time (knfsd: per boot and network namespace; ganesha: per start): check that these are really two servers, or restart one; a copied verifier (a cloned VM snapshot) must not be reused.',
+    ),
+  ];
+}
+
+/**
+ * Handle portability: did B accept A's export-root handles and name the same object? One check per export; it
+ * fails when any version's handle is refused (NFS3ERR_STALE, NFS4ERR_BADHANDLE, ...) or names another fileid.
+ */
+export function comparePortability(a: Snapshot, b: Snapshot, probes: readonly PortabilityProbe[]): Check[] {
+  const out: Check[] = [];
+  const paths = [...new Set(probes.map((p) => p.path))];
+  for (const path of paths) {
+    const mine = probes.filter((p) => p.path === path);
+    const failures: string[] = [];
+    let stale = false;
+    const seen: Record<string, string> = {};
+    for (const p of mine) {
+      const v = `v${p.version}`;
+      if (p.outcome.status === 'error') {
+        seen[v] = p.outcome.code;
+        if (/STALE|BADHANDLE|FHEXPIRED/.test(p.outcome.code)) stale = true;
+        failures.push(`${b.host} refuses ${a.host}'s ${v} handle: ${p.outcome.code}`);
+      } else {
+        seen[v] = `fileid ${p.outcome.fileid ?? '?'}`;
+        if (p.outcome.fileid !== p.expectedFileid) {
+          failures.push(
+            `${b.host} takes ${a.host}'s ${v} handle but it names fileid ${p.outcome.fileid ?? '?'}, not ${p.expectedFileid ?? '?'}: another object`,
+          );
+        }
+      }
+    }
+    const expected = mine.find((p) => p.expectedFileid !== null)?.expectedFileid ?? null;
+    if (failures.length === 0) {
+      out.push(
+        check(
+          `portability ${path}`,
+          'pass',
+          expected,
+          seen,
+          `${b.host} accepts ${a.host}'s handles (${mine.map((p) => `v${p.version}`).join(', ')}) and names the same fileid ${expected ?? '?'}`,
+        ),
+      );
+      continue;
+    }
+    out.push(
+      check(
+        `portability ${path}`,
+        'fail',
+        expected,
+        seen,
+        failures.join('; '),
+        stale
+          ? 'Clients holding handles from one server get ESTALE on the other: serve the same filesystem (shared storage or a block-level replica) with the same identity: knfsd fsid=N in /etc/exports, ganesha the same Export_Id and Filesystem_id, or the same device numbers on both nodes.'
+          : 'The handle resolves to another object on the other server: export the same filesystem (not a file-level copy) at the same path with the same Export_Id/fsid.',
+      ),
+    );
+  }
+  return out;
 }
 
 /**
@@ -410,6 +620,9 @@ export function compareSnapshots(
     ...compareTargets(a, b),
     ...compareNsm(a, b),
     ...compareNsmState(a, b, options.mode ?? 'parity'),
+    ...compareIdentity(a, b),
+    ...compareVerifier(a, b),
+    ...(options.portability === undefined ? [] : comparePortability(a, b, options.portability)),
   ];
   return { a: labelA, b: labelB, ok: !checks.some((c) => c.status === 'fail'), checks };
 }

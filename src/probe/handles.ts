@@ -7,6 +7,7 @@ import { decodeFileHandle } from '../nfs/fh/index.js';
 import { ftype3Name } from '../nfs/nfs3/constants.js';
 import type { Nfs4Client } from '../nfs/nfs4/client.js';
 import { nf4TypeName } from '../nfs/nfs4/constants.js';
+import { type ExportRootIdentity, type PseudoFs, type PseudoWalkLimits, resolveExportPath } from './pseudo.js';
 
 /** NFSv3 handle of `path`, which is `exportPath` or below it; attributes as JSON-ready strings. */
 export interface HandleV3 {
@@ -23,6 +24,10 @@ export interface HandleV4 {
     readonly fileid: string | null;
     readonly mountedOnFileid: string | null;
   };
+  /** The NFSv4 path the handle was taken at (the export's pseudo path plus the rest of `path`). */
+  readonly pseudoPath?: string;
+  /** How the export's NFSv4 path was found: `path` (the MOUNT path itself), `walk` (pseudo filesystem), `forced`. */
+  readonly pseudoVia?: 'path' | 'walk' | 'forced';
 }
 
 /** A decoded handle as plain JSON (bigints as decimal strings): the H shape of CLI.md. */
@@ -86,6 +91,42 @@ export async function handleV4(client: Nfs4Client, path: string): Promise<Handle
       mountedOnFileid: v.mountedOnFileid?.toString() ?? null,
     },
   };
+}
+
+/** MNT `exportPath` (then UMNT) and GETATTR: the export root's NFSv3 identity, which its NFSv4 path must match. */
+export async function exportRootIdentity(conn: NfsConnection, exportPath: string): Promise<ExportRootIdentity> {
+  const mounted = await (await conn.mount(3)).mnt(exportPath);
+  await (await conn.mount(3)).umnt(exportPath).catch(() => {});
+  const attrs = await (await conn.nfs3()).getattr(mounted.fhandle);
+  return { fileid: attrs.fileid, fsid: attrs.fsid };
+}
+
+export interface HandleV4Options {
+  /** The export's NFSv4 path (`--pseudo`), used instead of searching. */
+  readonly pseudo?: string;
+  readonly limits?: PseudoWalkLimits;
+  /** The pseudo filesystem to walk (a cachedPseudoFs shared by several exports of one server). */
+  readonly fs?: PseudoFs;
+}
+
+/**
+ * The NFSv4 handle of `path` (`exportPath` or below it) on a server whose NFSv4 paths may differ from its MOUNT
+ * paths: the export's NFSv4 path is resolved first (resolveExportPath: the path itself, checked against `root`,
+ * else a walk of the pseudo filesystem, or `options.pseudo`), then the rest of `path` is looked up below it.
+ * `root` is asked for once; when it fails (no MOUNT, an NFSv4-only server) paths are used unchecked.
+ */
+export async function handleV4Export(
+  client: Nfs4Client,
+  exportPath: string,
+  path: string,
+  root: () => Promise<ExportRootIdentity>,
+  options: HandleV4Options = {},
+): Promise<HandleV4> {
+  const identity = await root().catch(() => undefined);
+  const resolved = await resolveExportPath(client, exportPath, identity, options);
+  const rest = path.slice(exportPath.length).replace(/^\/+/, '');
+  const v4path = rest === '' ? resolved.path : `${resolved.path.replace(/\/+$/, '')}/${rest}`;
+  return { ...(await handleV4(client, v4path)), pseudoPath: v4path, pseudoVia: resolved.via };
 }
 
 /** The export that contains `path`, from the server's EXPORT list; NfsError NOT_EXPORTED when none does. */

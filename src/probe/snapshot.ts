@@ -7,7 +7,17 @@ import type { Nfs4Client } from '../nfs/nfs4/client.js';
 import { NsmClient } from '../nsm/client.js';
 import { NsmError } from '../nsm/errors.js';
 import { PROGRAMS, parseUniversalAddress, programName, RpcClient, RpcError, resolveHost } from '../rpc/index.js';
-import { exportFor, type HandleV3, type HandleV4, handleV3, handleV4, nfs4Client } from './handles.js';
+import {
+  exportFor,
+  exportRootIdentity,
+  type HandleV3,
+  type HandleV4,
+  handleV3,
+  handleV4Export,
+  nfs4Client,
+} from './handles.js';
+import { type Nfs4Identity, nfs4Identity, type WriteVerifier, writeVerifier } from './identity.js';
+import { cachedPseudoFs, type ExportRootIdentity, type PseudoFs, type PseudoWalkLimits, pseudoFsOf } from './pseudo.js';
 
 export const SNAPSHOT_FORMAT = 1;
 
@@ -57,6 +67,13 @@ export interface Snapshot {
    */
   readonly nsm: { readonly registered: boolean | null; readonly state: number | null };
   readonly errors: { readonly step: string; readonly code: string; readonly message: string }[];
+  /**
+   * NFSv4.1 EXCHANGE_ID identity and lease time (null when NFSv4 was not asked for; absent in snapshots of older
+   * nfsprobe versions, whose compare skips the identity checks).
+   */
+  readonly nfs4?: Nfs4Identity | { readonly error: SnapshotError } | null;
+  /** The write verifier, read by COMMIT of a file in the first export (null: no export or NFSv3 not asked for). */
+  readonly writeVerifier?: WriteVerifier | { readonly error: SnapshotError } | null;
 }
 
 export interface SnapshotOptions extends ConnectOptions {
@@ -66,6 +83,10 @@ export interface SnapshotOptions extends ConnectOptions {
   paths?: readonly string[];
   /** Which protocol versions to take handles with (default both). */
   versions?: readonly (3 | 4)[];
+  /** The NFSv4 path of an export (`--pseudo`), by MOUNT path; other exports' NFSv4 paths are searched for. */
+  pseudo?: Readonly<Record<string, string>>;
+  /** Caps of the pseudo filesystem walk. */
+  pseudoLimits?: PseudoWalkLimits;
 }
 
 function errorOf(error: unknown): SnapshotError {
@@ -175,6 +196,8 @@ export async function takeSnapshot(host: string, options: SnapshotOptions = {}):
         targets: [],
         nsm: { registered: null, state: null },
         errors,
+        nfs4: null,
+        writeVerifier: null,
       };
     }
 
@@ -198,7 +221,23 @@ export async function takeSnapshot(host: string, options: SnapshotOptions = {}):
     }
 
     let v4client: Promise<Nfs4Client> | undefined;
+    // One cache of the pseudo filesystem for every export searched for: each directory is read once.
+    let pseudoFs: PseudoFs | undefined;
     const targets: SnapshotTarget[] = [];
+    // Each export's root identity (NFSv3), asked for once: its NFSv4 path must lead to the same object.
+    const roots = new Map<string, Promise<ExportRootIdentity>>();
+    const rootOf = (exportPath: string, v3: SnapshotTarget['v3'], path: string) => () => {
+      let root = roots.get(exportPath);
+      if (root === undefined) {
+        const attrs = v3 !== null && !('error' in v3) && path === exportPath ? v3.attributes : null;
+        root =
+          attrs === null
+            ? exportRootIdentity(conn, exportPath)
+            : Promise.resolve({ fileid: BigInt(attrs.fileid), fsid: BigInt(attrs.fsid) });
+        roots.set(exportPath, root);
+      }
+      return root;
+    };
     for (const w of wanted) {
       let v3: SnapshotTarget['v3'] = null;
       let v4: SnapshotTarget['v4'] = null;
@@ -212,15 +251,44 @@ export async function takeSnapshot(host: string, options: SnapshotOptions = {}):
       if (versions.includes(4)) {
         try {
           v4client ??= nfs4Client(conn);
-          v4 = await handleV4(await v4client, w.path);
+          const pseudo = options.pseudo?.[w.export];
+          const client = await v4client;
+          pseudoFs ??= cachedPseudoFs(pseudoFsOf(client));
+          v4 = await handleV4Export(client, w.export, w.path, rootOf(w.export, v3, w.path), {
+            fs: pseudoFs,
+            ...(pseudo === undefined ? {} : { pseudo }),
+            ...(options.pseudoLimits === undefined ? {} : { limits: options.pseudoLimits }),
+          });
         } catch (error) {
           v4 = { error: errorOf(error) };
+          // A --pseudo that does not work is the user's request failing: the snapshot fails (exit 1), not just v4.
+          if (options.pseudo?.[w.export] !== undefined && w.path === w.export) {
+            errors.push({ step: `pseudo ${w.export}`, ...v4.error });
+          }
         }
       }
       targets.push({ export: w.export, path: w.path, v3, v4 });
     }
     if (v4client !== undefined) {
       await v4client.then((c) => c.destroySession()).catch(() => {});
+    }
+
+    let nfs4: Snapshot['nfs4'] = null;
+    if (versions.includes(4)) {
+      try {
+        nfs4 = await nfs4Identity(conn);
+      } catch (error) {
+        nfs4 = { error: errorOf(error) };
+      }
+    }
+    let verifier: Snapshot['writeVerifier'] = null;
+    const firstExport = wanted[0]?.export;
+    if (versions.includes(3) && firstExport !== undefined) {
+      try {
+        verifier = await writeVerifier(conn, firstExport);
+      } catch (error) {
+        verifier = { error: errorOf(error) };
+      }
     }
 
     const registered = programs === null ? null : programs.some((p) => p.program === PROGRAMS.status);
@@ -241,6 +309,8 @@ export async function takeSnapshot(host: string, options: SnapshotOptions = {}):
       targets,
       nsm: { registered, state },
       errors,
+      nfs4,
+      writeVerifier: verifier,
     };
   } finally {
     await conn.close();

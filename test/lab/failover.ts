@@ -78,7 +78,7 @@ export class LabServer {
   readonly netns: string;
   readonly address: string;
   readonly dir: string;
-  private readonly options: ServerOptions;
+  private options: ServerOptions;
   private rpcbind: Tracked | undefined;
   private ganeshaProcess: Tracked | undefined;
   private starts = 0;
@@ -164,6 +164,11 @@ LOG { Default_Log_Level = EVENT; }
       30_000,
       200,
     );
+  }
+
+  /** Change the options the next startGanesha uses (nfsv4, exportId; the storage options apply at startRpcbind). */
+  configure(changes: Partial<ServerOptions>): void {
+    this.options = { ...this.options, ...changes };
   }
 
   /** A crash: SIGKILL (SIGTERM makes ganesha take tens of seconds). */

@@ -2,6 +2,7 @@
 import t from 'tap';
 import { compareSnapshots } from '../../src/probe/compare.js';
 import { handleJson } from '../../src/probe/handles.js';
+import type { PortabilityProbe } from '../../src/probe/portability.js';
 import {
   parseSnapshot,
   type Snapshot,
@@ -43,8 +44,25 @@ function snapshot(host: string, over: Partial<Snapshot> = {}): Snapshot {
     targets: [target('/srv/export', ROOT)],
     nsm: { registered: true, state: 5 },
     errors: [],
+    nfs4: {
+      serverScope: 'nfs-ha',
+      serverOwner: { majorId: 'nfs-ha', minorId: '0' },
+      leaseTime: 60,
+      implementation: null,
+    },
+    writeVerifier: {
+      verifier: host === 'a' ? '3d00166b00000000' : '4f00166b00000000',
+      method: 'nfs3-commit',
+      file: 'f',
+    },
     ...over,
   };
+}
+
+/** A snapshot as nfsprobe 0.1 wrote it: no nfs4 identity, no write verifier. */
+function oldSnapshot(host: string): Snapshot {
+  const { nfs4: _n, writeVerifier: _w, ...old } = snapshot(host);
+  return old;
 }
 
 const statusOf = (result: ReturnType<typeof compareSnapshots>, name: string) =>
@@ -71,6 +89,10 @@ t.test('identical servers: every check passes', async (t) => {
       'getattr fileid (v4) /srv/export',
       'nsm',
       'nsm state',
+      'v4 server scope',
+      'v4 server owner',
+      'v4 lease time',
+      'write verifier',
     ],
   );
 });
@@ -217,4 +239,101 @@ t.test('snapshotFailures: failed steps, and paths no version gave a handle for',
     errors: [{ step: 'nsm', code: 'TIMEOUT', message: 'no reply' }],
   });
   t.same(snapshotFailures(none), { steps: 1, targets: 1 });
+});
+
+t.test('NFSv4 identity: another server scope fails, owner and lease time warn', async (t) => {
+  const id = (over: Partial<NonNullable<Snapshot['nfs4']>> = {}) => ({
+    nfs4: {
+      serverScope: 'nfs-ha',
+      serverOwner: { majorId: 'nfs-ha', minorId: '0' },
+      leaseTime: 60,
+      implementation: null,
+      ...over,
+    },
+  });
+  const scope = compareSnapshots(snapshot('a'), snapshot('b', id({ serverScope: 'node-b' })));
+  t.equal(scope.ok, false);
+  const c = scope.checks.find((x) => x.name === 'v4 server scope')!;
+  t.equal(c.status, 'fail');
+  t.equal(c.a, 'nfs-ha');
+  t.equal(c.b, 'node-b');
+  t.match(c.remedy, /Server_Scope/);
+  t.equal(statusOf(scope, 'v4 server owner'), 'pass');
+  const owner = compareSnapshots(snapshot('a'), snapshot('b', id({ serverOwner: { majorId: 'nfs-b', minorId: '0' } })));
+  t.equal(statusOf(owner, 'v4 server owner'), 'warn');
+  t.equal(owner.ok, true, 'an owner mismatch alone does not fail');
+  const minor = compareSnapshots(
+    snapshot('a'),
+    snapshot('b', id({ serverOwner: { majorId: 'nfs-ha', minorId: '3' } })),
+  );
+  t.equal(statusOf(minor, 'v4 server owner'), 'warn');
+  const lease = compareSnapshots(snapshot('a'), snapshot('b', id({ leaseTime: 90 })));
+  t.equal(statusOf(lease, 'v4 lease time'), 'warn');
+  t.same(lease.checks.find((x) => x.name === 'v4 lease time')?.b, 90);
+  const failed = compareSnapshots(
+    snapshot('a'),
+    snapshot('b', { nfs4: { error: { code: 'NFS4ERR_MINOR_VERS_MISMATCH', message: 'no 4.1' } } }),
+  );
+  t.same(
+    failed.checks.filter((x) => x.name.startsWith('v4 ')).map((x) => x.status),
+    ['warn', 'warn', 'warn'],
+    'an EXCHANGE_ID that failed: the identity checks warn (not checked)',
+  );
+  const v3only = compareSnapshots(snapshot('a', { nfs4: null }), snapshot('b'));
+  t.equal(statusOf(v3only, 'v4 server scope'), undefined, 'not asked for (null): no identity checks');
+});
+
+t.test('write verifier: equal on two servers warns, different passes', async (t) => {
+  t.equal(statusOf(compareSnapshots(snapshot('a'), snapshot('b')), 'write verifier'), 'pass');
+  const same = compareSnapshots(snapshot('a'), snapshot('b', { writeVerifier: snapshot('a').writeVerifier! }));
+  t.equal(statusOf(same, 'write verifier'), 'warn');
+  t.equal(same.ok, true);
+  const none = compareSnapshots(
+    snapshot('a'),
+    snapshot('b', { writeVerifier: { error: { code: 'NO_REGULAR_FILE', message: 'none' } } }),
+  );
+  t.equal(statusOf(none, 'write verifier'), 'warn');
+});
+
+t.test('a snapshot from an older nfsprobe loads and its new checks are skipped with a detail', async (t) => {
+  const old = parseSnapshot(JSON.stringify(oldSnapshot('a')), 'old.json');
+  const result = compareSnapshots(old, snapshot('b'));
+  t.equal(result.ok, true, 'nothing fails for what the old file does not record');
+  for (const name of ['v4 server scope', 'v4 server owner', 'v4 lease time', 'write verifier']) {
+    const c = result.checks.find((x) => x.name === name);
+    t.equal(c?.status, 'warn', `${name}: not checked`);
+    t.equal(c?.a, null);
+  }
+  t.equal(statusOf(result, 'handle v3 /srv/export'), 'pass', 'the other checks run as before');
+});
+
+t.test('portability: accepted with the same fileid passes; another fileid or STALE fails', async (t) => {
+  const probe = (version: 3 | 4, outcome: PortabilityProbe['outcome']): PortabilityProbe => ({
+    path: '/srv/export',
+    version,
+    handle: ROOT,
+    expectedFileid: '1450067',
+    outcome,
+  });
+  const ok = { status: 'ok', fileid: '1450067', fsid: '1' } as const;
+  const run = (probes: PortabilityProbe[]) =>
+    compareSnapshots(snapshot('a'), snapshot('b'), 'a', 'b', { portability: probes }).checks.find(
+      (c) => c.name === 'portability /srv/export',
+    )!;
+  t.equal(run([probe(3, ok), probe(4, ok)]).status, 'pass');
+  const other = run([probe(3, { ...ok, fileid: '99' }), probe(4, ok)]);
+  t.equal(other.status, 'fail');
+  t.same(other.b, { v3: 'fileid 99', v4: 'fileid 1450067' });
+  const stale = run([
+    probe(3, { status: 'error', code: 'NFS3ERR_STALE', message: 'stale' }),
+    probe(4, { status: 'error', code: 'NFS4ERR_BADHANDLE', message: 'bad' }),
+  ]);
+  t.equal(stale.status, 'fail');
+  t.match(stale.remedy, /fsid=|Filesystem_id/);
+  t.same(stale.b, { v3: 'NFS3ERR_STALE', v4: 'NFS4ERR_BADHANDLE' });
+  t.equal(
+    compareSnapshots(snapshot('a'), snapshot('b')).checks.some((c) => c.name.startsWith('portability')),
+    false,
+    'no probes (B is a snapshot file): no portability checks',
+  );
 });

@@ -1,16 +1,19 @@
 // The body of `nfsprobe compare A B` (see compare.ts for its flags): load both sides, compare, print the checks.
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { connect } from '../../nfs/connect.js';
 import { type Comparison, compareSnapshots } from '../../probe/compare.js';
 import { plural } from '../../probe/plural.js';
+import { type PortabilityProbe, probePortability } from '../../probe/portability.js';
 import { parseSnapshot, type Snapshot, selectTargets, takeSnapshot } from '../../probe/snapshot.js';
 import { describeError } from '../describe-error.js';
 import { EXIT_OK, EXIT_PROBLEM, UsageError } from '../errors.js';
 import { type Output, paint, printable, printJson, table } from '../output.js';
-import { checkPath, connectOptions, type NfsFlags } from './nfs-options.js';
+import { checkPath, connectOptions, type NfsFlags, pseudoPaths } from './nfs-options.js';
 
 export interface CompareFlags extends NfsFlags {
   export?: string[];
   path?: string[];
+  pseudo?: string[];
   failover?: boolean;
 }
 
@@ -20,6 +23,7 @@ async function load(
   output: Output,
   exports: string[],
   paths: string[],
+  pseudo: Record<string, string>,
 ): Promise<Snapshot> {
   if (existsSync(side)) {
     if (statSync(side).isDirectory()) {
@@ -40,7 +44,24 @@ async function load(
   }
   if (side.includes('/') && !side.includes(':')) throw new UsageError(`snapshot file '${side}' does not exist`);
   const { host, ...options } = connectOptions(side, flags, output.timeoutMs);
-  return selectTargets(await takeSnapshot(host, { ...options, exports, paths }), exports, paths);
+  return selectTargets(await takeSnapshot(host, { ...options, exports, paths, pseudo }), exports, paths);
+}
+
+/** Present A's export-root handles to B when B is a host (a snapshot file cannot be asked). */
+async function portability(
+  b: string,
+  flags: CompareFlags,
+  output: Output,
+  sa: Snapshot,
+): Promise<PortabilityProbe[] | undefined> {
+  if (existsSync(b)) return undefined;
+  const { host, ...options } = connectOptions(b, flags, output.timeoutMs);
+  const conn = connect(host, options);
+  try {
+    return await probePortability(conn, sa);
+  } finally {
+    await conn.close();
+  }
 }
 
 function print(output: Output, result: Comparison): void {
@@ -62,9 +83,19 @@ function print(output: Output, result: Comparison): void {
 export async function compareCommand(output: Output, a: string, b: string, flags: CompareFlags): Promise<number> {
   const exports = (flags.export ?? []).map((p) => checkPath(p, '--export'));
   const paths = (flags.path ?? []).map((p) => checkPath(p, '--path'));
-  const [sa, sb] = await Promise.all([load(a, flags, output, exports, paths), load(b, flags, output, exports, paths)]);
+  const pseudo = pseudoPaths(flags.pseudo, exports);
+  const [sa, sb] = await Promise.all([
+    load(a, flags, output, exports, paths, pseudo),
+    load(b, flags, output, exports, paths, pseudo),
+  ]);
   const failover = flags.failover === true || (existsSync(a) && !existsSync(b));
-  const result = compareSnapshots(sa, sb, a, b, { mode: failover ? 'failover' : 'parity' });
+  // An unreachable B (nothing answered) gets no portability probes: each would wait for its own timeout.
+  const reachable = sb.programs !== null || sb.targets.length > 0;
+  const probes = reachable ? await portability(b, flags, output, sa) : undefined;
+  const result = compareSnapshots(sa, sb, a, b, {
+    mode: failover ? 'failover' : 'parity',
+    ...(probes === undefined ? {} : { portability: probes }),
+  });
   if (output.json) printJson(output, result);
   else print(output, result);
   return result.ok ? EXIT_OK : EXIT_PROBLEM;

@@ -9,10 +9,17 @@ export function register(program: Command): void {
   addNfsOptions(
     program
       .command('compare')
-      .description('check HA parity of two servers (hosts or snapshot files): programs, exports, handles, fsid, NSM')
+      .description(
+        'check HA parity of two servers (hosts or snapshot files): programs, exports, handles, fsid, NSM, NFSv4 identity, write verifier, handle portability',
+      )
       .argument('<a>', 'HOST[:PORT] or a snapshot file')
       .argument('<b>', 'HOST[:PORT] or a snapshot file')
       .option('--export <path>', 'only this export (repeatable; default: every export)', collect)
+      .option(
+        '--pseudo <path>',
+        'the NFSv4 path of the --export on both servers, or EXPORT=PSEUDO (repeatable; default: searched for)',
+        collect,
+      )
       .option('--path <path>', 'also compare the handle of this path below an export (repeatable)', collect)
       .option(
         '--failover',

@@ -1,7 +1,7 @@
 // The body of `nfsprobe fh get HOST:/path` (see fh-get.ts for its flags): MOUNT+NFSv3 or NFSv4, decode, describe.
 import { connect } from '../../nfs/connect.js';
 import { decodeFileHandle } from '../../nfs/fh/detect.js';
-import { findExport, handleV3, handleV4, nfs4Client } from '../../probe/handles.js';
+import { exportRootIdentity, findExport, handleV3, handleV4Export, nfs4Client } from '../../probe/handles.js';
 import { plural } from '../../probe/plural.js';
 import { EXIT_OK, UsageError } from '../errors.js';
 import { type Output, printJson, table } from '../output.js';
@@ -11,6 +11,7 @@ import { checkPath, connectOptions, type NfsFlags } from './nfs-options.js';
 
 export interface FhGetFlags extends NfsFlags {
   nfsVersion?: string;
+  pseudo?: string;
 }
 
 /**
@@ -39,10 +40,12 @@ export async function fhGetCommand(output: Output, spec: string, flags: FhGetFla
   const path = checkPath(parsed.path, 'path');
   const hostText = parsed.port === undefined ? parsed.host : `[${parsed.host}]:${parsed.port}`;
   const { host, ...options } = connectOptions(hostText, flags, output.timeoutMs);
+  const pseudo = flags.pseudo === undefined ? undefined : checkPath(flags.pseudo, '--pseudo');
+  if (pseudo !== undefined && version !== '4') throw new UsageError('--pseudo needs --nfs-version 4');
   const conn = connect(host, options);
   try {
+    const exportPath = await findExport(conn, path).catch(() => path);
     if (version === '3') {
-      const exportPath = await findExport(conn, path).catch(() => path);
       const got = await handleV3(conn, exportPath, path);
       if (output.json) {
         printJson(output, { export: `${host}:${path}`, nfsVersion: 3, mountedExport: exportPath, ...got });
@@ -60,12 +63,21 @@ export async function fhGetCommand(output: Output, spec: string, flags: FhGetFla
     }
     const client = await nfs4Client(conn);
     try {
-      const got = await handleV4(client, path);
+      const got = await handleV4Export(
+        client,
+        exportPath,
+        path,
+        () => exportRootIdentity(conn, exportPath),
+        pseudo === undefined ? {} : { pseudo },
+      );
       if (output.json) printJson(output, { export: `${host}:${path}`, nfsVersion: 4, ...got });
       else {
         const fsid = got.attributes.fsid;
         describe(output, String(got.handle.hex), [
-          ['via', `NFSv4.${got.minorVersion} PUTROOTFH + LOOKUP + GETFH`],
+          [
+            'via',
+            `NFSv4.${got.minorVersion} PUTROOTFH + LOOKUP ${got.pseudoPath ?? path} + GETFH${got.pseudoVia === 'walk' ? ' (found in the pseudo filesystem)' : ''}`,
+          ],
           ['getattr fsid', fsid ? `${fsid.major}:${fsid.minor}` : '-'],
           ['getattr fileid', got.attributes.fileid ?? '-'],
         ]);

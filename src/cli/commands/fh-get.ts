@@ -20,6 +20,7 @@ export function addFhGet(fh: Command): void {
       .description('obtain the filehandle of an exported path (MOUNT v3 or NFSv4) and decode it')
       .argument('<export>', 'HOST:/path ([IPv6]:/path)')
       .option('--nfs-version <3|4>', 'get the handle with MOUNT+NFSv3 (3) or NFSv4 PUTROOTFH/LOOKUP/GETFH (4)', '3')
+      .option('--pseudo <path>', "NFSv4: the export's path in the server's pseudo filesystem (default: searched for)")
       .option(
         '--json',
         'print {"export": ..., "nfsVersion": ..., "handle": H, "attributes": {...}}, H as in fh decode (docs/cli.md)',

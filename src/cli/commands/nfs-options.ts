@@ -47,3 +47,25 @@ export function checkPath(path: string, what: string): string {
   if (!path.startsWith('/')) throw new UsageError(`${what} '${path}' must be an absolute path`);
   return path.length > 1 ? path.replace(/\/+$/, '') : path;
 }
+
+/**
+ * `--pseudo` values (repeatable) as export -> NFSv4 path: `EXPORT=PSEUDO`, or a bare `PSEUDO` for the one
+ * `--export` given.
+ */
+export function pseudoPaths(values: readonly string[] | undefined, exports: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const value of values ?? []) {
+    const eq = value.indexOf('=');
+    if (eq >= 0) {
+      out[checkPath(value.slice(0, eq), '--pseudo EXPORT')] = checkPath(value.slice(eq + 1), '--pseudo PATH');
+      continue;
+    }
+    if (exports.length !== 1) {
+      throw new UsageError(
+        `--pseudo '${value}' needs exactly one --export to apply to (or give it as --pseudo EXPORT=PSEUDO)`,
+      );
+    }
+    out[exports[0]!] = checkPath(value, '--pseudo');
+  }
+  return out;
+}

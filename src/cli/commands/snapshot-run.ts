@@ -5,11 +5,12 @@ import { checkWritable, writeFileAtomic } from '../atomic-write.js';
 import { describeProblem } from '../describe-error.js';
 import { EXIT_OK, EXIT_PROBLEM } from '../errors.js';
 import { type Output, printJson, toJson } from '../output.js';
-import { checkPath, connectOptions, type NfsFlags } from './nfs-options.js';
+import { checkPath, connectOptions, type NfsFlags, pseudoPaths } from './nfs-options.js';
 
 export interface SnapshotFlags extends NfsFlags {
   export?: string[];
   path?: string[];
+  pseudo?: string[];
   out?: string;
 }
 
@@ -17,8 +18,9 @@ export async function snapshotCommand(output: Output, hostText: string, flags: S
   const { host, ...options } = connectOptions(hostText, flags, output.timeoutMs);
   const exports = (flags.export ?? []).map((p) => checkPath(p, '--export'));
   const paths = (flags.path ?? []).map((p) => checkPath(p, '--path'));
+  const pseudo = pseudoPaths(flags.pseudo, exports);
   if (flags.out !== undefined) checkWritable(flags.out, '--out');
-  const snapshot = await takeSnapshot(host, { ...options, exports, paths });
+  const snapshot = await takeSnapshot(host, { ...options, exports, paths, pseudo });
   const label = snapshot.host;
   const failures = snapshotFailures(snapshot);
   const failed = failures.steps > 0 || failures.targets > 0;

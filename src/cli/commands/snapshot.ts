@@ -9,9 +9,16 @@ export function register(program: Command): void {
   addNfsOptions(
     program
       .command('snapshot')
-      .description('record registered programs, exports, v3/v4 handles and GETATTR identity of one server as JSON')
+      .description(
+        'record registered programs, exports, v3/v4 handles, GETATTR and NFSv4 identity and the write verifier of one server as JSON',
+      )
       .argument('<host>', 'HOST or HOST:PORT (PORT: rpcbind)')
       .option('--export <path>', 'only this export (repeatable; default: every export)', collect)
+      .option(
+        '--pseudo <path>',
+        'the NFSv4 path of the --export, or EXPORT=PSEUDO (repeatable; default: found by searching the pseudo filesystem)',
+        collect,
+      )
       .option('--path <path>', 'also record the handle of this path below an export (repeatable)', collect)
       .option('--out <file>', 'write the JSON document to FILE (atomically) instead of stdout')
       .option(
