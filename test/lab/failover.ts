@@ -71,6 +71,13 @@ export interface ServerOptions {
   /** Extra lines for the NFSV4 block (default `Graceless = true;`). */
   nfsv4?: string;
   exportId?: number;
+  /**
+   * Locks (opt-in): run rpc.statd in the server's namespaces (`-n FLOATING -P statdDir`, started with rpcbind) so
+   * that ganesha's NLM works; statdDir on shared storage is the HA guide's shared /var/lib/nfs.
+   */
+  statdDir?: string;
+  /** The name statd is started with (-n; default the floating address). */
+  statdName?: string;
 }
 
 export class LabServer {
@@ -81,6 +88,7 @@ export class LabServer {
   private readonly options: ServerOptions;
   private rpcbind: Tracked | undefined;
   private ganeshaProcess: Tracked | undefined;
+  private statd: Tracked | undefined;
   private starts = 0;
 
   constructor(name: ServerName, options: ServerOptions, dir: string) {
@@ -105,6 +113,40 @@ export class LabServer {
     );
     this.rpcbind = track(child);
     await waitFor(() => this.answers('portmapper', 2, 'u'), `rpcbind on ${this.name}`, 10_000);
+    if (this.options.statdDir !== undefined) await this.startStatd(this.options.statdDir);
+  }
+
+  /** rpc.statd (foreground, no notify: the takeover runs notify itself) on `dir`, in rpcbind's namespaces. */
+  async startStatd(dir: string): Promise<void> {
+    await this.stopStatd();
+    const log = openSync(join(this.dir, 'statd.log'), 'a');
+    const name = this.options.statdName ?? FLOATING;
+    const child = spawn(
+      'nsenter',
+      [
+        '-t',
+        String(this.rpcbind!.pid),
+        '-m',
+        '-n',
+        'rpc.statd',
+        '-F',
+        '-d',
+        '-L',
+        '--no-notify',
+        '-n',
+        name,
+        '-P',
+        dir,
+      ],
+      { stdio: ['ignore', log, log] },
+    );
+    this.statd = track(child);
+    await waitFor(() => this.answers('status', 1, 'u'), `rpc.statd on ${this.name}`, 10_000);
+  }
+
+  async stopStatd(): Promise<void> {
+    await this.statd?.kill('SIGKILL');
+    this.statd = undefined;
   }
 
   /** Does `rpcinfo` from the bridge reach PROGRAM VERSION on this server's own address? */
@@ -159,7 +201,10 @@ LOG { Default_Log_Level = EVENT; }
     );
     this.ganeshaProcess = track(child);
     await waitFor(
-      async () => (await this.answers('mountd', 3, 'u')) && (await this.answers('nfs', 3, 't')),
+      async () =>
+        (await this.answers('mountd', 3, 'u')) &&
+        (await this.answers('nfs', 3, 't')) &&
+        (this.options.statdDir === undefined || (await this.answers('nlockmgr', 4, 'u'))),
       `ganesha on ${this.name}`,
       30_000,
       200,
@@ -174,6 +219,7 @@ LOG { Default_Log_Level = EVENT; }
 
   async stop(): Promise<void> {
     await this.killGanesha();
+    await this.stopStatd();
     await this.rpcbind?.kill('SIGKILL');
     this.rpcbind = undefined;
   }

@@ -1,0 +1,170 @@
+// `nfsprobe watch --locks` through real takeovers in the failover lab with locks (test/lab/failover.ts): rpc.statd in
+// each server's namespaces on a statd directory on shared storage, ganesha with NLM (A without grace, B a cold standby
+// with a grace period, started at the move), rpcbind in the client namespace for the canary's NSM listener, and the
+// takeover's own `nfsprobe notify` run on B. Asserts on codes and fields only, never on message text or timings.
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t, { type Test } from 'tap';
+import type { SummaryEvent, WatchEvent } from '../../src/probe/watch/events.js';
+import { bin, buildCli } from '../helpers/cli.js';
+import { BRIDGE_ADDRESS, FailoverLab, FLOATING, sleep } from '../lab/failover.js';
+import { enterLab, makeStatdDir, startRpcbind } from '../lab/namespace.js';
+import { parseEvents, startWatch, summaryOf } from './watch-run.js';
+
+const PEERS = ['rpcbind', 'rpc.statd', 'ganesha.nfsd', 'rpcinfo', 'nsenter', 'timeout'];
+
+if (await enterLab(t, import.meta.url, PEERS)) {
+  t.equal(buildCli().status, 0, 'the CLI builds');
+  await startRpcbind(t); // the client namespace's rpcbind: the canary's listener registers there
+  const exportDir = join(mkdtempSync(join(tmpdir(), 'nfsprobe-locks-')), 'export');
+  mkdirSync(exportDir, { recursive: true });
+  const sharedStatd = makeStatdDir();
+  const lab = await FailoverLab.create(
+    t,
+    { exportDir, statdDir: sharedStatd },
+    {
+      exportDir,
+      statdDir: sharedStatd,
+      nfsv4: 'Graceless = false; Grace_Period = 12; Lease_Lifetime = 6;',
+    },
+  );
+  const spec = `${FLOATING}:${exportDir}`;
+
+  /**
+   * A serves (no grace), B is down, the floating address is on A. Both statds start afresh on an empty shared
+   * directory: a statd keeps its monitor list in memory, and B's ganesha's SM_UNMON_ALL at its start would make a
+   * statd that remembers an old record of ours delete the shared file A's statd wrote for this run's lock.
+   */
+  async function reset(): Promise<void> {
+    await Promise.all([lab.servers.A.killGanesha(), lab.servers.B.killGanesha()]);
+    await Promise.all([lab.servers.A.stopStatd(), lab.servers.B.stopStatd()]);
+    for (const sub of ['sm', 'sm.bak']) {
+      for (const name of readdirSync(join(sharedStatd, sub))) rmSync(join(sharedStatd, sub, name), { force: true });
+    }
+    await Promise.all([lab.servers.A.startStatd(sharedStatd), lab.servers.B.startStatd(sharedStatd)]);
+    await lab.removeAddress();
+    await lab.servers.A.startGanesha();
+    await lab.addAddress('A');
+  }
+
+  interface Drill {
+    code: number | null;
+    events: WatchEvent[];
+    summary: SummaryEvent;
+    err: string;
+  }
+
+  /** Watch with --locks, move to B, start B's ganesha, run notify on B with `notifyArgs`, wait for the end. */
+  async function drill(
+    t: Test,
+    notifyArgs: readonly string[],
+    extra: readonly string[] = [],
+    bStatdDir?: string,
+  ): Promise<Drill> {
+    await reset();
+    if (bStatdDir !== undefined) await lab.servers.B.startStatd(bStatdDir);
+    const watch = startWatch(
+      [
+        '--json',
+        'watch',
+        spec,
+        '--interval',
+        '100ms',
+        '--locks',
+        '--caller-name',
+        BRIDGE_ADDRESS,
+        '--duration',
+        '8s',
+        ...extra,
+      ],
+      { nice: true },
+    );
+    t.teardown(() => watch.signal('SIGKILL'));
+    await watch.started;
+    await sleep(1000);
+    // A fails (its kernel locks on the shared storage go with it), B takes the address and starts (cold standby).
+    await lab.servers.A.killGanesha();
+    await lab.moveTo('B');
+    await lab.servers.B.startGanesha();
+    await lab.servers.B.exec(process.execPath, [
+      bin,
+      'notify',
+      '-d',
+      '-f',
+      '--no-lift-grace',
+      ...notifyArgs,
+      '--source',
+      FLOATING,
+    ]);
+    const { code, out, err } = await watch.done;
+    const events = parseEvents(out);
+    const summary = summaryOf(events);
+    t.comment(
+      `paths ${summary.paths.map((p) => `${p.path} ${p.ok}/${p.failed}/${p.maxOutageMs}ms`).join(', ')}; ` +
+        `smNotify ${JSON.stringify(summary.smNotify)}; graceMs ${summary.graceMs}; duration ${summary.durationMs} ms`,
+    );
+    return { code, events, summary, err };
+  }
+
+  const codes = (s: SummaryEvent) => (s.locks?.problems ?? []).map((p) => p.code);
+
+  t.test(
+    'lock held on A, move, notify from B: SM_NOTIFY as expected, reclaim ok, grace enforced, exit 0',
+    async (t) => {
+      const { code, events, summary, err } = await drill(
+        t,
+        ['-P', sharedStatd, '-v', FLOATING],
+        ['--notify-timeout', '60s'],
+      );
+      t.equal(code, 0, `exit 0 (${summary.problems.join('; ')}${err})`);
+      t.same(codes(summary), [], 'no lock problem');
+      const n = summary.smNotify;
+      t.ok(n?.received, 'SM_NOTIFY received');
+      t.equal(n?.from?.split(':')[0], FLOATING, 'from the floating address');
+      t.equal(n?.monName, FLOATING, 'announcing the floating name');
+      t.equal(n?.listener, 'rpcbind', 'the listener was registered with the client rpcbind');
+      t.equal((n?.state ?? 0) % 2, 1, 'an odd state');
+      t.ok(n?.expected.stateAbove !== null && (n?.state ?? 0) > (n?.expected.stateAbove ?? 0), 'higher than before');
+      t.same(
+        summary.reclaims.map((r) => [r.kind, r.status]),
+        [['nlm', 'ok']],
+        'the NLM reclaim was granted',
+      );
+      const conflicts = (summary.locks?.conflicts ?? []).map((c) => `${c.kind} ${c.when} ${c.status}`);
+      t.ok(conflicts.includes('nlm before LCK_DENIED'), 'the second owner was refused before the move');
+      t.ok(conflicts.includes('nlm grace LCK_DENIED_GRACE_PERIOD'), 'grace enforced for the second owner');
+      t.ok(conflicts.includes('nlm after LCK_DENIED'), 'after grace the reclaimed lock holds');
+      t.ok(summary.graceMs !== null, 'grace measured');
+      t.ok(
+        events.some((e) => e.event === 'sm-notify'),
+        'an sm-notify event',
+      );
+      t.ok(
+        events.some((e) => e.event === 'reclaim' && e.kind === 'nlm'),
+        'a reclaim event',
+      );
+      t.ok(
+        events.some((e) => e.event === 'grace' && e.path === 'nlm'),
+        'a grace event',
+      );
+    },
+  );
+
+  t.test("the statd directory is not shared (B's own is empty): no SM_NOTIFY, exit 1", async (t) => {
+    const own = makeStatdDir();
+    const { code, summary } = await drill(t, ['-P', own, '-v', FLOATING], ['--notify-timeout', '3s'], own);
+    t.equal(code, 1, 'exit 1');
+    t.equal(summary.smNotify?.received, false, 'no SM_NOTIFY');
+    t.ok(codes(summary).includes('NO_SM_NOTIFY'), 'reported as NO_SM_NOTIFY');
+    t.same(summary.reclaims, [], 'nothing to reclaim without a notify');
+  });
+
+  t.test("notify announces the node's own name: mon_name mismatch, exit 1", async (t) => {
+    const { code, summary } = await drill(t, ['-P', sharedStatd, '-v', 'nfs-b-node'], ['--notify-timeout', '60s']);
+    t.equal(code, 1, 'exit 1');
+    t.equal(summary.smNotify?.monName, 'nfs-b-node');
+    t.ok(codes(summary).includes('WRONG_MON_NAME'), 'reported as WRONG_MON_NAME');
+    t.notOk(codes(summary).includes('WRONG_SOURCE'), 'the source was right');
+  });
+}
