@@ -78,6 +78,10 @@ export interface ServerOptions {
   statdDir?: string;
   /** The name statd is started with (-n; default the floating address). */
   statdName?: string;
+  /** NFSv4 RecoveryRoot (default one of the server's own); the same directory on both servers allows reclaim. */
+  recoveryRoot?: string;
+  /** The export's NFSv4 pseudo path (default /export). */
+  pseudo?: string;
 }
 
 export class LabServer {
@@ -95,7 +99,7 @@ export class LabServer {
     this.name = name;
     this.netns = `nfs${name}`;
     this.address = name === 'A' ? '10.99.0.11' : '10.99.0.12';
-    this.options = options;
+    this.options = { ...options };
     this.dir = dir;
   }
 
@@ -114,6 +118,11 @@ export class LabServer {
     this.rpcbind = track(child);
     await waitFor(() => this.answers('portmapper', 2, 'u'), `rpcbind on ${this.name}`, 10_000);
     if (this.options.statdDir !== undefined) await this.startStatd(this.options.statdDir);
+  }
+
+  /** Change the configuration for the next startRpcbind / startStatd / startGanesha (e.g. another RecoveryRoot). */
+  configure(patch: Partial<ServerOptions>): void {
+    Object.assign(this.options, patch);
   }
 
   /** rpc.statd (foreground, no notify: the takeover runs notify itself) on `dir`, in rpcbind's namespaces. */
@@ -163,7 +172,7 @@ export class LabServer {
   async startGanesha(): Promise<void> {
     if (this.rpcbind === undefined) await this.startRpcbind();
     this.starts++;
-    const recovery = join(this.dir, 'recovery');
+    const recovery = this.options.recoveryRoot ?? join(this.dir, 'recovery');
     mkdirSync(recovery, { recursive: true });
     const conf = join(this.dir, 'ganesha.conf');
     writeFileSync(
@@ -171,7 +180,7 @@ export class LabServer {
       `NFS_CORE_PARAM { Protocols = 3, 4; Enable_RQUOTA = false; MNT_Port = 20048; NLM_Port = 20049; }
 NFSV4 { RecoveryRoot = ${recovery}; ${this.options.nfsv4 ?? 'Graceless = true;'} }
 EXPORT {
-  Export_Id = ${this.options.exportId ?? 1}; Path = ${this.options.exportDir}; Pseudo = /export; Access_Type = RW;
+  Export_Id = ${this.options.exportId ?? 1}; Path = ${this.options.exportDir}; Pseudo = ${this.options.pseudo ?? '/export'}; Access_Type = RW;
   Squash = No_Root_Squash; Protocols = 3, 4; Transports = UDP, TCP; SecType = sys;
   FSAL { Name = VFS; }
 }

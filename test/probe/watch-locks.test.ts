@@ -1,7 +1,10 @@
 // `nfsprobe watch --locks` through real takeovers in the failover lab with locks (test/lab/failover.ts): rpc.statd in
 // each server's namespaces on a statd directory on shared storage, ganesha with NLM (A without grace, B a cold standby
-// with a grace period, started at the move), rpcbind in the client namespace for the canary's NSM listener, and the
-// takeover's own `nfsprobe notify` run on B. Asserts on codes and fields only, never on message text or timings.
+// with a grace period, started at the move, after A's ganesha is killed), rpcbind in the client namespace for the
+// canary's NSM listener, and the takeover's own `nfsprobe notify` run on B. Cases: the whole chain (exit 0), B's own
+// statd directory (NO_SM_NOTIFY), notify with the node's own name (WRONG_MON_NAME), NFSv4.1 OPEN + LOCK reclaimed
+// with a shared RecoveryRoot and refused with B's own (RECLAIM_REFUSED), and tshark on the bridge decoding the NLM,
+// NSM and NFSv4 traffic of a drill. Asserts on codes and fields only, never on message text or timings.
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,10 +12,21 @@ import t, { type Test } from 'tap';
 import type { SummaryEvent, WatchEvent } from '../../src/probe/watch/events.js';
 import { bin, buildCli } from '../helpers/cli.js';
 import { BRIDGE_ADDRESS, FailoverLab, FLOATING, sleep } from '../lab/failover.js';
-import { enterLab, makeStatdDir, startRpcbind } from '../lab/namespace.js';
+import {
+  enterLab,
+  makeStatdDir,
+  startDaemon,
+  startRpcbind,
+  stopCapture,
+  TSHARK_RPC_BY_CONTENT,
+  tsharkCount,
+  tsharkProblems,
+  waitFor,
+  withoutTsharkNfs4BitmapNote,
+} from '../lab/namespace.js';
 import { parseEvents, startWatch, summaryOf } from './watch-run.js';
 
-const PEERS = ['rpcbind', 'rpc.statd', 'ganesha.nfsd', 'rpcinfo', 'nsenter', 'timeout'];
+const PEERS = ['rpcbind', 'rpc.statd', 'ganesha.nfsd', 'rpcinfo', 'nsenter', 'timeout', 'tshark'];
 
 if (await enterLab(t, import.meta.url, PEERS)) {
   t.equal(buildCli().status, 0, 'the CLI builds');
@@ -20,15 +34,12 @@ if (await enterLab(t, import.meta.url, PEERS)) {
   const exportDir = join(mkdtempSync(join(tmpdir(), 'nfsprobe-locks-')), 'export');
   mkdirSync(exportDir, { recursive: true });
   const sharedStatd = makeStatdDir();
-  const lab = await FailoverLab.create(
-    t,
-    { exportDir, statdDir: sharedStatd },
-    {
-      exportDir,
-      statdDir: sharedStatd,
-      nfsv4: 'Graceless = false; Grace_Period = 12; Lease_Lifetime = 6;',
-    },
-  );
+  const sharedRecovery = mkdtempSync(join(tmpdir(), 'nfsprobe-locks-recovery-'));
+  const common = { exportDir, statdDir: sharedStatd, recoveryRoot: sharedRecovery, pseudo: exportDir };
+  const lab = await FailoverLab.create(t, common, {
+    ...common,
+    nfsv4: 'Graceless = false; Grace_Period = 12; Lease_Lifetime = 6;',
+  });
   const spec = `${FLOATING}:${exportDir}`;
 
   /**
@@ -43,6 +54,8 @@ if (await enterLab(t, import.meta.url, PEERS)) {
       for (const name of readdirSync(join(sharedStatd, sub))) rmSync(join(sharedStatd, sub, name), { force: true });
     }
     await Promise.all([lab.servers.A.startStatd(sharedStatd), lab.servers.B.startStatd(sharedStatd)]);
+    for (const name of readdirSync(sharedRecovery))
+      rmSync(join(sharedRecovery, name), { recursive: true, force: true });
     await lab.removeAddress();
     await lab.servers.A.startGanesha();
     await lab.addAddress('A');
@@ -99,6 +112,7 @@ if (await enterLab(t, import.meta.url, PEERS)) {
     ]);
     const { code, out, err } = await watch.done;
     const events = parseEvents(out);
+    if (events.at(-1)?.event !== 'summary') t.comment(`exit ${code}: ${err}`);
     const summary = summaryOf(events);
     t.comment(
       `paths ${summary.paths.map((p) => `${p.path} ${p.ok}/${p.failed}/${p.maxOutageMs}ms`).join(', ')}; ` +
@@ -166,5 +180,61 @@ if (await enterLab(t, import.meta.url, PEERS)) {
     t.equal(summary.smNotify?.monName, 'nfs-b-node');
     t.ok(codes(summary).includes('WRONG_MON_NAME'), 'reported as WRONG_MON_NAME');
     t.notOk(codes(summary).includes('WRONG_SOURCE'), 'the source was right');
+  });
+
+  const capture = join(mkdtempSync(join(tmpdir(), 'nfsprobe-locks-pcap-')), 'drill.pcapng');
+
+  t.test('NFSv4.1: OPEN + LOCK reclaimed within grace, a new OPEN refused with NFS4ERR_GRACE, exit 0', async (t) => {
+    // The drill's traffic on the bridge, for the tshark check below.
+    const tshark = startDaemon(t, 'tshark', ['-i', 'br0', '-w', capture, '-q'], 'tshark');
+    await waitFor(() => /Capturing on/.test(tshark.log()), 'tshark to start capturing');
+    const { code, summary } = await drill(
+      t,
+      ['-P', sharedStatd, '-v', FLOATING],
+      ['--nfs-version', 'all', '--notify-timeout', '60s'],
+    );
+    t.equal(code, 0, `exit 0 (${summary.problems.join('; ')})`);
+    const reclaims = summary.reclaims.map((r) => `${r.kind} ${r.status}`);
+    t.ok(reclaims.includes('nfs4-open ok'), 'OPEN CLAIM_PREVIOUS granted');
+    t.ok(reclaims.includes('nfs4-lock ok'), 'LOCK reclaim granted');
+    t.ok(reclaims.includes('nlm ok'), 'and the NLM lock reclaimed as well');
+    const conflicts = (summary.locks?.conflicts ?? []).map((c) => `${c.kind} ${c.when} ${c.status}`);
+    t.ok(conflicts.includes('nfs4 before NFS4ERR_DENIED'), 'a second client could not lock before the move');
+    t.ok(conflicts.includes('nfs4 grace NFS4ERR_GRACE'), 'a new OPEN during grace: NFS4ERR_GRACE');
+    t.ok(conflicts.includes('nfs4 after NFS4ERR_DENIED'), 'after grace the reclaimed lock holds');
+    await stopCapture(tshark, capture);
+  });
+
+  t.test('tshark decodes the NLM, NSM and NFSv4 LOCK traffic of the drill, nothing malformed', async (t) => {
+    const decode = [...TSHARK_RPC_BY_CONTENT, '-d', 'udp.port==20049,rpc', '-d', 'tcp.port==20049,rpc'];
+    // Two warnings are not about our packets: moving the floating address makes ARP see it at a second MAC, and
+    // ganesha's CLOSE replies carry a real stateid where RFC 7530 16.2.5 asks for the special one.
+    const expected = [
+      /^Warns: Sequence ARP\/RARP Duplicate IP address configured/,
+      /^Warns: Protocol NFS State ID deprecated in CLOSE responses/,
+    ];
+    const problems = withoutTsharkNfs4BitmapNote(tsharkProblems(capture, decode)).filter(
+      (p) => !expected.some((re) => re.test(p)),
+    );
+    t.same(problems, [], 'no malformed packet, no expert error or warning of our own');
+    t.ok(tsharkCount(capture, 'nlm.procedure_v4 == 2', decode) >= 4, 'NLM LOCK calls and replies');
+    t.ok(tsharkCount(capture, 'stat.procedure_v1 == 6', decode) >= 1, 'NSM SM_NOTIFY');
+    t.ok(tsharkCount(capture, 'stat.procedure_v1 == 1', decode) >= 1, 'NSM SM_STAT');
+    t.ok(tsharkCount(capture, 'nfs.opcode == 12', decode) >= 2, 'NFSv4 LOCK');
+    t.ok(tsharkCount(capture, 'nfs.opcode == 58', decode) >= 1, 'NFSv4 RECLAIM_COMPLETE');
+  });
+
+  t.test('NFSv4.1 with a RecoveryRoot that is not shared: the reclaim refusal is reported, exit 1', async (t) => {
+    lab.servers.B.configure({ recoveryRoot: mkdtempSync(join(tmpdir(), 'nfsprobe-locks-own-recovery-')) });
+    t.teardown(() => lab.servers.B.configure({ recoveryRoot: sharedRecovery }));
+    const { code, summary } = await drill(
+      t,
+      ['-P', sharedStatd, '-v', FLOATING],
+      ['--nfs-version', 'all', '--notify-timeout', '60s'],
+    );
+    t.equal(code, 1, 'exit 1');
+    const open = summary.reclaims.find((r) => r.kind === 'nfs4-open');
+    t.ok(open !== undefined && open.status !== 'ok', `the OPEN reclaim was refused (${open?.status})`);
+    t.ok(codes(summary).includes('RECLAIM_REFUSED'), 'reported as RECLAIM_REFUSED');
   });
 }

@@ -6,8 +6,10 @@ import { hostname } from 'node:os';
 import { LCK_GRANTED, NlmClient, type NlmLockSpec } from '../../nlm/index.js';
 import { NsmError } from '../../nsm/errors.js';
 import { NsmListener, type NsmNotifyEvent } from '../../nsm/listener.js';
+import type { OpaqueAuth } from '../../rpc/index.js';
 import type { GraceEvent, ReclaimEvent, SmNotifyEvent } from './events.js';
 import { nsmState } from './identity.js';
+import { Nfs4LockCanary } from './locks-nfs4.js';
 
 /** The byte the NLM canary locks: far beyond the data path's records, so that no other lock of ours overlaps it. */
 export const NLM_LOCK_OFFSET = 1n << 40n;
@@ -145,6 +147,8 @@ export interface LockCanaryOptions {
   pollMs?: number;
   /** A line for the user (the listener could not register, ...). */
   onNotice?: (line: string) => void;
+  /** Also an NFSv4.1 OPEN + LOCK on the probe file (port: nfs over TCP; path: the export as NFSv4 sees it). */
+  nfs4?: { port: number; path: string; fileName: string; cred?: OpaqueAuth };
 }
 
 /** The canary's part of the summary (`smNotify`). */
@@ -220,6 +224,10 @@ export class LockCanary {
   private held = false;
   private notifyTimeoutMs: number;
   private closed = false;
+  private nfs4: Nfs4LockCanary | undefined;
+  /** Resolves once the NLM flow has seen how the server treats a new lock after the reclaim (or gave up). */
+  private nlmChecked: Promise<void>;
+  private markNlmChecked: () => void = () => {};
   /** Events for the watcher to emit (reclaim, grace), as they happen. */
   onEvent: ((event: ReclaimEvent | GraceEvent) => void) | undefined;
   /** The first SM_NOTIFY, as a watch event. */
@@ -237,6 +245,9 @@ export class LockCanary {
     const tag = `nfsprobe-canary:${process.pid}`;
     this.owner = { oh: new TextEncoder().encode(`${tag}:holder`), svid: process.pid & 0x7fffffff };
     this.other = { oh: new TextEncoder().encode(`${tag}:other`), svid: (process.pid + 1) & 0x7fffffff };
+    this.nlmChecked = new Promise((resolve) => {
+      this.markNlmChecked = resolve;
+    });
   }
 
   /** The lock both owners ask for. */
@@ -286,6 +297,24 @@ export class LockCanary {
     this.held = true;
     const second = await this.secondOwner(this.setupTimeoutMs);
     this.conflicts.push({ kind: 'nlm', when: 'before', status: second });
+    if (this.o.nfs4 !== undefined) {
+      const nfs4 = new Nfs4LockCanary({
+        host: this.host,
+        ...this.o.nfs4,
+        setupTimeoutMs: this.setupTimeoutMs,
+        callTimeoutMs: this.callTimeoutMs,
+        pollMs: this.pollMs,
+        maxWaitMs: this.notifyTimeoutMs,
+        // RECLAIM_COMPLETE may end grace at once (ganesha does when every known client has reclaimed): not before
+        // the NLM side has seen grace.
+        beforeReclaimComplete: () =>
+          Promise.race([this.nlmChecked, sleep(this.notifyTimeoutMs, this.stop.signal)]).then(() => {}),
+      });
+      this.nfs4 = nfs4;
+      nfs4.onEvent = (event) => this.emit(event);
+      await nfs4.prepare();
+      nfs4.start();
+    }
   }
 
   /** The second owner's non-reclaim LOCK; when it is granted (the canary's lock did not hold), it is released. */
@@ -305,6 +334,7 @@ export class LockCanary {
   /** Every path is back: from now on SM_NOTIFY has --notify-timeout to arrive. */
   recovered(atMs: number): void {
     this.recoveredMs ??= atMs;
+    this.nfs4?.setDeadline(this.recoveredMs + this.notifyTimeoutMs);
   }
 
   get hasRecovered(): boolean {
@@ -371,6 +401,7 @@ export class LockCanary {
         answer = codeOf(error);
       }
       const now = performance.now();
+      this.markNlmChecked();
       if (answer === 'LCK_DENIED_GRACE_PERIOD') {
         if (graceSince === undefined) {
           graceSince = now;
@@ -412,6 +443,8 @@ export class LockCanary {
     if (aborted) this.stop.abort();
     if (this.recoveredMs !== undefined) await this.waitForNotify(this.recoveredMs + this.notifyTimeoutMs);
     await this.flow;
+    this.markNlmChecked();
+    await this.nfs4?.finish(aborted);
     if (this.held && this.conflicts.every((c) => c.status !== 'LCK_GRANTED')) {
       const last = await this.secondOwner(this.setupTimeoutMs).catch((error: unknown) => codeOf(error));
       if (last === 'LCK_GRANTED' || last === 'LCK_DENIED') {
@@ -421,6 +454,14 @@ export class LockCanary {
     const summary = this.summary();
     await this.close();
     return summary;
+  }
+
+  private allReclaims(): ReclaimEvent[] {
+    return [...this.reclaims, ...(this.nfs4?.reclaims ?? [])].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+  }
+
+  private allConflicts(): ConflictObservation[] {
+    return [...this.conflicts, ...(this.nfs4?.conflicts ?? [])];
   }
 
   private summary(): LockSummary {
@@ -434,8 +475,8 @@ export class LockCanary {
         stateBefore: this.stateBefore,
         recovered: this.recoveredMs !== undefined,
         notify: n,
-        reclaims: this.reclaims,
-        conflicts: this.conflicts,
+        reclaims: this.allReclaims(),
+        conflicts: this.allConflicts(),
         notifyTimeoutMs: this.notifyTimeoutMs,
       }),
     ];
@@ -452,9 +493,9 @@ export class LockCanary {
         listener: this.listenerMode,
         port: this.listener.server.udpPort ?? 0,
       },
-      reclaims: [...this.reclaims],
-      graceMs: this.graceMs,
-      conflicts: [...this.conflicts],
+      reclaims: this.allReclaims(),
+      graceMs: this.graceMs ?? this.nfs4?.graceMs ?? null,
+      conflicts: this.allConflicts(),
       problems,
     };
   }
@@ -464,7 +505,9 @@ export class LockCanary {
     if (this.closed) return;
     this.closed = true;
     this.stop.abort();
+    this.markNlmChecked();
     await this.flow?.catch(() => {});
+    await this.nfs4?.close().catch(() => {});
     if (this.held) {
       this.held = false;
       await this.nlm(Math.min(this.setupTimeoutMs, 2000), (c) => c.unlock(this.spec(this.owner))).catch(() => {});

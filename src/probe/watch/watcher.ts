@@ -345,6 +345,16 @@ export class Watcher {
         ...(l.notifyTimeoutMs === undefined ? {} : { notifyTimeoutMs: l.notifyTimeoutMs }),
         ...(l.pollMs === undefined ? {} : { pollMs: l.pollMs }),
         ...(l.onNotice === undefined ? {} : { onNotice: l.onNotice }),
+        ...(this.v4
+          ? {
+              nfs4: {
+                port: this.nfsPorts.tcp === 0 ? 2049 : this.nfsPorts.tcp,
+                path: o.exportPath,
+                fileName: this.file.lookupName ?? this.fileName,
+                cred: this.cred,
+              },
+            }
+          : {}),
       });
       this.canary = canary;
       canary.onEvent = (event) => this.emit(event);
