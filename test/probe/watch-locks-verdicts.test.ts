@@ -1,8 +1,9 @@
 // The lock canary's verdicts from recorded observations (no network): each broken link of the lock chain is its own
 // problem code; a clean takeover is none. CLI flags of --locks: bad input is a UsageError (exit 2).
 import t from 'tap';
-import { watchOptions } from '../../src/cli/commands/watch-run.js';
+import { describeEvent, watchOptions } from '../../src/cli/commands/watch-run.js';
 import { UsageError } from '../../src/cli/errors.js';
+import type { Output } from '../../src/cli/output.js';
 import { type LockObservations, lockVerdicts } from '../../src/probe/watch/locks.js';
 
 const good: LockObservations = {
@@ -76,4 +77,20 @@ t.test('--locks flags: usage errors', async (t) => {
   ]) {
     t.throws(() => watchOptions(spec, flags, 5000), UsageError, JSON.stringify(flags).slice(0, 60));
   }
+});
+
+t.test('human lines of the lock events name what arrived', async (t) => {
+  const output = { out: { isTTY: false }, json: false } as unknown as Output;
+  const at = '2026-12-07T00:44:00.000Z';
+  const notify = describeEvent(output, {
+    event: 'sm-notify',
+    at,
+    from: '10.99.0.100:850',
+    monName: 'nfs-ha',
+    state: 7,
+  });
+  t.match(notify, /10\.99\.0\.100:850/);
+  t.match(notify, /nfs-ha/);
+  const reclaim = describeEvent(output, { event: 'reclaim', at, kind: 'nlm', status: 'LCK_DENIED', detail: 'x' });
+  t.match(reclaim, /LCK_DENIED/);
 });

@@ -10,6 +10,7 @@ import type { OpaqueAuth } from '../../rpc/index.js';
 import { Endpoint } from './endpoint.js';
 import type { GraceEvent, ReclaimEvent } from './events.js';
 import type { ConflictObservation } from './locks.js';
+import { codeOf, sleep } from './wait.js';
 
 /** The byte the NFSv4 lock covers: next to the NLM canary's (2^40), so that the two locks of ours never conflict. */
 export const NFS4_LOCK_OFFSET = (1n << 40n) + 1n;
@@ -32,24 +33,6 @@ export interface Nfs4LockCanaryOptions {
   renewMs?: number;
   /** Resolves when RECLAIM_COMPLETE may go (the NLM check of grace is done): ganesha ends grace when all reclaimed. */
   beforeReclaimComplete?: () => Promise<void>;
-}
-
-function codeOf(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : 'ERROR';
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted || ms <= 0) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 interface Held {

@@ -10,6 +10,7 @@ import type { OpaqueAuth } from '../../rpc/index.js';
 import type { GraceEvent, ReclaimEvent, SmNotifyEvent } from './events.js';
 import { nsmState } from './identity.js';
 import { Nfs4LockCanary } from './locks-nfs4.js';
+import { codeOf, sleep } from './wait.js';
 
 /** The byte the NLM canary locks: far beyond the data path's records, so that no other lock of ours overlaps it. */
 export const NLM_LOCK_OFFSET = 1n << 40n;
@@ -172,25 +173,6 @@ export interface LockSummary {
   readonly graceMs: number | null;
   readonly conflicts: readonly ConflictObservation[];
   readonly problems: readonly LockProblem[];
-}
-
-/** Sleep `ms`, or less when `signal` fires; no timer or listener is left behind. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted || ms <= 0) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
-function codeOf(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : 'ERROR';
 }
 
 /**
