@@ -10,13 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import type { SummaryEvent, WatchEvent } from '../../src/probe/watch/events.js';
-import { bin, buildCli } from '../helpers/cli.js';
+import { NLM_LOCK_OFFSET } from '../../src/probe/watch/locks.js';
+import { bin, buildCli, nfsprobe } from '../helpers/cli.js';
 import { BRIDGE_ADDRESS, FailoverLab, FLOATING, sleep } from '../lab/failover.js';
 import {
   enterLab,
   makeStatdDir,
   startDaemon,
   startRpcbind,
+  startStatd,
   stopCapture,
   TSHARK_RPC_BY_CONTENT,
   tsharkCount,
@@ -236,5 +238,71 @@ if (await enterLab(t, import.meta.url, PEERS)) {
     const open = summary.reclaims.find((r) => r.kind === 'nfs4-open');
     t.ok(open !== undefined && open.status !== 'ok', `the OPEN reclaim was refused (${open?.status})`);
     t.ok(codes(summary).includes('RECLAIM_REFUSED'), 'reported as RECLAIM_REFUSED');
+  });
+
+  t.test('no move, SIGTERM: exit 0, the lock is released (another owner gets it afterwards)', async (t) => {
+    await reset();
+    const watch = startWatch([
+      '--json',
+      'watch',
+      spec,
+      '--locks',
+      '--caller-name',
+      BRIDGE_ADDRESS,
+      '--file',
+      'held',
+      '--keep',
+    ]);
+    t.teardown(() => watch.signal('SIGKILL'));
+    await watch.started;
+    await sleep(1000);
+    watch.signal('SIGTERM');
+    const { code, out } = await watch.done;
+    const summary = summaryOf(parseEvents(out));
+    t.equal(code, 0, `exit 0 (${summary.problems.join('; ')})`);
+    t.equal(summary.smNotify?.received, false, 'no SM_NOTIFY without a move, and none expected');
+    t.same(
+      (summary.locks?.conflicts ?? []).map((c) => `${c.when} ${c.status}`),
+      ['before LCK_DENIED', 'before LCK_DENIED'],
+      'the second owner was refused at the start and at the end',
+    );
+    const other = await nfsprobe([
+      'lock',
+      `${FLOATING}:${exportDir}/held`,
+      '--caller-name',
+      BRIDGE_ADDRESS,
+      '--offset',
+      String(NLM_LOCK_OFFSET),
+      '--length',
+      '1',
+      '--json',
+    ]);
+    t.equal(other.code, 0, `another owner takes the canary's byte after the run (${other.err})`);
+  });
+
+  t.test('a statd registered on the client: one notice, the listener only on --notify-port', async (t) => {
+    await reset();
+    const statd = await startStatd(t, makeStatdDir());
+    const watch = startWatch([
+      '--json',
+      'watch',
+      spec,
+      '--locks',
+      '--caller-name',
+      BRIDGE_ADDRESS,
+      '--notify-port',
+      '4011',
+    ]);
+    t.teardown(() => watch.signal('SIGKILL'));
+    await watch.started;
+    await sleep(500);
+    watch.signal('SIGTERM');
+    const { code, out, err } = await watch.done;
+    await statd.stop();
+    const summary = summaryOf(parseEvents(out));
+    t.equal(code, 0, `exit 0 (${summary.problems.join('; ')})`);
+    t.equal(summary.smNotify?.listener, 'port', 'not registered with rpcbind');
+    t.equal(summary.smNotify?.port, 4011, 'on --notify-port');
+    t.equal(err.split('\n').filter((line) => line.startsWith('nfsprobe: ')).length, 1, 'one notice line on stderr');
   });
 }
