@@ -72,7 +72,6 @@ t.test('--locks flags: usage errors', async (t) => {
     { locks: true, notifyTimeout: '0s' },
     { locks: true, callerName: '' },
     { locks: true, floatingName: 'x'.repeat(1025) },
-    { locks: true, nfsVersion: '4' },
     { locks: true, readOnly: true },
   ]) {
     t.throws(() => watchOptions(spec, flags, 5000), UsageError, JSON.stringify(flags).slice(0, 60));

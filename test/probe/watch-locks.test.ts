@@ -226,6 +226,27 @@ if (await enterLab(t, import.meta.url, PEERS)) {
     t.ok(tsharkCount(capture, 'nfs.opcode == 58', decode) >= 1, 'NFSv4 RECLAIM_COMPLETE');
   });
 
+  t.test(
+    'NFSv4.1 only: OPEN + LOCK reclaimed, NFS4ERR_GRACE for a new OPEN, no SM_NOTIFY expected, exit 0',
+    async (t) => {
+      const { code, summary } = await drill(t, ['-P', sharedStatd, '-v', FLOATING], ['--nfs-version', '4']);
+      t.equal(code, 0, `exit 0 (${summary.problems.join('; ')})`);
+      t.equal(summary.smNotify, null, 'no NLM lock, so no SM_NOTIFY to expect');
+      t.same(
+        summary.reclaims.map((r) => `${r.kind} ${r.status}`),
+        ['nfs4-open ok', 'nfs4-lock ok'],
+        'OPEN and LOCK reclaimed',
+      );
+      const conflicts = (summary.locks?.conflicts ?? []).map((c) => `${c.kind} ${c.when} ${c.status}`);
+      t.same(conflicts, ['nfs4 before NFS4ERR_DENIED', 'nfs4 grace NFS4ERR_GRACE', 'nfs4 after NFS4ERR_DENIED']);
+      t.same(
+        readdirSync(exportDir).filter((name) => name.startsWith('.nfsprobe-watch-')),
+        [],
+        'the probe file the OPEN created is removed',
+      );
+    },
+  );
+
   t.test('NFSv4.1 with a RecoveryRoot that is not shared: the reclaim refusal is reported, exit 1', async (t) => {
     lab.servers.B.configure({ recoveryRoot: mkdtempSync(join(tmpdir(), 'nfsprobe-locks-own-recovery-')) });
     t.teardown(() => lab.servers.B.configure({ recoveryRoot: sharedRecovery }));

@@ -74,7 +74,6 @@ export function watchOptions(spec: string, flags: WatchFlags, timeoutMs: number)
     throw new UsageError(`--${lockFlag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs --locks`);
   }
   if (flags.locks) {
-    if (version === '4') throw new UsageError('--locks needs the NFSv3 paths (--nfs-version 3 or all)');
     if (options.readOnly && options.fileName === undefined) {
       throw new UsageError('--locks needs a probe file: with --read-only name an existing one with --file');
     }
@@ -161,16 +160,18 @@ function describeSummary(output: Output, s: SummaryEvent, watcher: Watcher): str
         'clients would not have resent them',
     );
   }
-  if (s.smNotify !== null) lines.push(...describeLocks(s));
+  if (s.locks !== null) lines.push(...describeLocks(s));
   for (const problem of s.problems) lines.push(`problem: ${problem}`);
   return `${lines.join('\n')}\n`;
 }
 
 /** The lock canary's lines of the summary. */
 function describeLocks(s: SummaryEvent): string[] {
-  const n = s.smNotify!;
+  const n = s.smNotify;
   const lines: string[] = [];
-  if (n.received) {
+  if (n === null) {
+    // NFSv4.1 only: no NLM lock, so no NSM and no SM_NOTIFY to expect.
+  } else if (n.received) {
     const when = [
       n.afterFirstFailureMs === null ? undefined : `+${n.afterFirstFailureMs} ms after the first failure`,
       n.afterRecoveryMs === null

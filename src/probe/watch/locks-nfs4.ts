@@ -21,8 +21,12 @@ export interface Nfs4LockCanaryOptions {
   port: number;
   /** The export as NFSv4 sees it (PUTROOTFH + LOOKUPs). */
   path: string;
-  /** The probe file in it (created by the NFSv3 setup). */
+  /** The probe file in it (created by the NFSv3 setup, or here with `create`). */
   fileName: string;
+  /** Create the probe file (an NFSv4.1-only watch). */
+  create?: boolean;
+  /** Remove it at the end. */
+  remove?: boolean;
   cred?: OpaqueAuth;
   setupTimeoutMs: number;
   callTimeoutMs: number;
@@ -96,7 +100,7 @@ export class Nfs4LockCanary {
     await c.createSession();
     await c.reclaimComplete().catch(() => {});
     this.dirFh = (await c.lookupPath(this.o.path, [FATTR4.type])).handle;
-    const opened = await c.openFile(this.dirFh, this.o.fileName);
+    const opened = await c.openFile(this.dirFh, this.o.fileName, this.o.create ? { create: 'unchecked' } : {});
     const lock = await c.lock(opened.fh, { ...this.range(), openStateid: opened.stateid });
     this.held = { fh: opened.fh, open: opened.stateid, lock };
     const status = await this.other(this.o.setupTimeoutMs, async (other) =>
@@ -228,6 +232,8 @@ export class Nfs4LockCanary {
       if (held.lock !== undefined) await this.client.locku(held.fh, held.lock, this.range()).catch(() => {});
       await this.client.close(held.fh, held.open).catch(() => {});
     }
+    if (this.o.remove && this.dirFh !== undefined)
+      await this.client.remove(this.dirFh, this.o.fileName).catch(() => {});
     await this.client.destroySession().catch(() => {});
     await this.endpoint.close();
   }

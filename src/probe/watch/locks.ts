@@ -130,8 +130,8 @@ export function lockVerdicts(o: LockObservations): LockProblem[] {
 export interface LockCanaryOptions {
   /** The floating address (HOST of HOST:/export). */
   host: string;
-  /** The NFSv3 handle of the probe file. */
-  fh: Uint8Array;
+  /** The NFSv3 handle of the probe file; without it no NLM lock (an NFSv4.1-only canary: no NSM, no SM_NOTIFY). */
+  fh?: Uint8Array;
   /** caller_name of our locks: the name the server's statd monitors us under (default: our host name). */
   callerName?: string;
   /** The name SM_NOTIFY must announce (default: `host`). */
@@ -149,7 +149,7 @@ export interface LockCanaryOptions {
   /** A line for the user (the listener could not register, ...). */
   onNotice?: (line: string) => void;
   /** Also an NFSv4.1 OPEN + LOCK on the probe file (port: nfs over TCP; path: the export as NFSv4 sees it). */
-  nfs4?: { port: number; path: string; fileName: string; cred?: OpaqueAuth };
+  nfs4?: { port: number; path: string; fileName: string; cred?: OpaqueAuth; create?: boolean; remove?: boolean };
 }
 
 /** The canary's part of the summary (`smNotify`). */
@@ -168,7 +168,8 @@ export interface SmNotifySummary {
 }
 
 export interface LockSummary {
-  readonly smNotify: SmNotifySummary;
+  /** Null without the NLM lock (NFSv4 needs no NSM). */
+  readonly smNotify: SmNotifySummary | null;
   readonly reclaims: readonly ReclaimEvent[];
   readonly graceMs: number | null;
   readonly conflicts: readonly ConflictObservation[];
@@ -234,7 +235,7 @@ export class LockCanary {
 
   /** The lock both owners ask for. */
   private spec(owner: { oh: Uint8Array; svid: number }): NlmLockSpec {
-    return { fh: this.o.fh, offset: NLM_LOCK_OFFSET, length: 1n, exclusive: true, ...owner };
+    return { fh: this.o.fh!, offset: NLM_LOCK_OFFSET, length: 1n, exclusive: true, ...owner };
   }
 
   private async nlm<T>(timeoutMs: number, body: (client: NlmClient) => Promise<T>): Promise<T> {
@@ -255,6 +256,12 @@ export class LockCanary {
     if (this.o.notifyTimeoutMs === undefined && typeof leaseTimeS === 'number' && leaseTimeS > 0) {
       this.notifyTimeoutMs = leaseTimeS * 1000 + NOTIFY_TIMEOUT_MARGIN_MS;
     }
+    if (this.o.fh === undefined) this.markNlmChecked();
+    else await this.prepareNlm();
+    if (this.o.nfs4 !== undefined) await this.prepareNfs4(this.o.nfs4);
+  }
+
+  private async prepareNlm(): Promise<void> {
     this.listener.on('notify', (event) => this.received(event));
     await this.listener.listen({ address: '0.0.0.0', port: this.o.notifyPort ?? 0 });
     try {
@@ -279,24 +286,25 @@ export class LockCanary {
     this.held = true;
     const second = await this.secondOwner(this.setupTimeoutMs);
     this.conflicts.push({ kind: 'nlm', when: 'before', status: second });
-    if (this.o.nfs4 !== undefined) {
-      const nfs4 = new Nfs4LockCanary({
-        host: this.host,
-        ...this.o.nfs4,
-        setupTimeoutMs: this.setupTimeoutMs,
-        callTimeoutMs: this.callTimeoutMs,
-        pollMs: this.pollMs,
-        maxWaitMs: this.notifyTimeoutMs,
-        // RECLAIM_COMPLETE may end grace at once (ganesha does when every known client has reclaimed): not before
-        // the NLM side has seen grace.
-        beforeReclaimComplete: () =>
-          Promise.race([this.nlmChecked, sleep(this.notifyTimeoutMs, this.stop.signal)]).then(() => {}),
-      });
-      this.nfs4 = nfs4;
-      nfs4.onEvent = (event) => this.emit(event);
-      await nfs4.prepare();
-      nfs4.start();
-    }
+  }
+
+  private async prepareNfs4(options: NonNullable<LockCanaryOptions['nfs4']>): Promise<void> {
+    const nfs4 = new Nfs4LockCanary({
+      host: this.host,
+      ...options,
+      setupTimeoutMs: this.setupTimeoutMs,
+      callTimeoutMs: this.callTimeoutMs,
+      pollMs: this.pollMs,
+      maxWaitMs: this.notifyTimeoutMs,
+      // RECLAIM_COMPLETE may end grace at once (ganesha does when every known client has reclaimed): not before
+      // the NLM side has seen grace.
+      beforeReclaimComplete: () =>
+        Promise.race([this.nlmChecked, sleep(this.notifyTimeoutMs, this.stop.signal)]).then(() => {}),
+    });
+    this.nfs4 = nfs4;
+    nfs4.onEvent = (event) => this.emit(event);
+    await nfs4.prepare();
+    nfs4.start();
   }
 
   /** The second owner's non-reclaim LOCK; when it is granted (the canary's lock did not hold), it is released. */
@@ -423,7 +431,9 @@ export class LockCanary {
    */
   async finish(aborted: boolean): Promise<LockSummary> {
     if (aborted) this.stop.abort();
-    if (this.recoveredMs !== undefined) await this.waitForNotify(this.recoveredMs + this.notifyTimeoutMs);
+    if (this.o.fh !== undefined && this.recoveredMs !== undefined) {
+      await this.waitForNotify(this.recoveredMs + this.notifyTimeoutMs);
+    }
     await this.flow;
     this.markNlmChecked();
     await this.nfs4?.finish(aborted);
@@ -455,7 +465,7 @@ export class LockCanary {
         expectedAddress: this.host,
         expectedMonName: this.floatingName,
         stateBefore: this.stateBefore,
-        recovered: this.recoveredMs !== undefined,
+        recovered: this.o.fh !== undefined && this.recoveredMs !== undefined,
         notify: n,
         reclaims: this.allReclaims(),
         conflicts: this.allConflicts(),
@@ -463,18 +473,21 @@ export class LockCanary {
       }),
     ];
     return {
-      smNotify: {
-        expected: { from: this.host, monName: this.floatingName, stateAbove: this.stateBefore },
-        received: n !== undefined,
-        from: n?.from ?? null,
-        monName: n?.monName ?? null,
-        state: n?.state ?? null,
-        afterFirstFailureMs: n === undefined || origin === undefined ? null : Math.round(n.atMs - origin),
-        afterRecoveryMs:
-          n === undefined || this.recoveredMs === undefined ? null : Math.round(n.atMs - this.recoveredMs),
-        listener: this.listenerMode,
-        port: this.listener.server.udpPort ?? 0,
-      },
+      smNotify:
+        this.o.fh === undefined
+          ? null
+          : {
+              expected: { from: this.host, monName: this.floatingName, stateAbove: this.stateBefore },
+              received: n !== undefined,
+              from: n?.from ?? null,
+              monName: n?.monName ?? null,
+              state: n?.state ?? null,
+              afterFirstFailureMs: n === undefined || origin === undefined ? null : Math.round(n.atMs - origin),
+              afterRecoveryMs:
+                n === undefined || this.recoveredMs === undefined ? null : Math.round(n.atMs - this.recoveredMs),
+              listener: this.listenerMode,
+              port: this.listener.server.udpPort ?? 0,
+            },
       reclaims: this.allReclaims(),
       graceMs: this.graceMs ?? this.nfs4?.graceMs ?? null,
       conflicts: this.allConflicts(),

@@ -327,7 +327,7 @@ export class Watcher {
       nsmState: await nsmState(o.host, Math.min(this.setupTimeoutMs, 1000), o.rpcbindPort),
     };
     if (o.locks !== undefined) {
-      if (this.file === undefined) {
+      if (this.v3 && this.file === undefined) {
         throw new NfsError(
           'NO_FILE',
           -1,
@@ -337,7 +337,7 @@ export class Watcher {
       const l = o.locks;
       const canary = new LockCanary({
         host: o.host,
-        fh: this.file.handle,
+        ...(this.file === undefined ? {} : { fh: this.file.handle }),
         setupTimeoutMs: this.setupTimeoutMs,
         ...(l.callerName === undefined ? {} : { callerName: l.callerName }),
         ...(l.floatingName === undefined ? {} : { floatingName: l.floatingName }),
@@ -350,7 +350,9 @@ export class Watcher {
               nfs4: {
                 port: this.nfsPorts.tcp === 0 ? 2049 : this.nfsPorts.tcp,
                 path: o.exportPath,
-                fileName: this.file.lookupName ?? this.fileName,
+                fileName: this.file?.lookupName ?? o.fileName ?? this.fileName,
+                // NFSv4.1 only: the canary's OPEN creates the probe file (and removes it at the end unless --keep).
+                ...(this.v3 ? {} : { create: !o.readOnly, remove: !o.readOnly && !o.keep }),
                 cred: this.cred,
               },
             }
