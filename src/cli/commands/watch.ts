@@ -24,8 +24,9 @@ export function register(program: Command): void {
     .option('--report <file>', 'at the end, write the HTML drill report of this run to FILE (as `nfsprobe report`)')
     .option(
       '--locks',
-      'hold an NLM lock on the probe file through the failover: SM_NOTIFY (source, name, state), reclaim, grace, ' +
-        'and that a second owner cannot take the lock (needs a host without its own rpc.statd)',
+      'hold an NLM lock (and with --nfs-version all|4 an NFSv4.1 OPEN + LOCK) on the probe file through the ' +
+        'failover: SM_NOTIFY (source, name, state), reclaim, grace, and that a second owner cannot take the lock ' +
+        '(needs a host without its own rpc.statd)',
     )
     .option(
       '--caller-name <name>',
