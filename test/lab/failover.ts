@@ -71,6 +71,17 @@ export interface ServerOptions {
   /** Extra lines for the NFSV4 block (default `Graceless = true;`). */
   nfsv4?: string;
   exportId?: number;
+  /**
+   * Locks (opt-in): run rpc.statd in the server's namespaces (`-n FLOATING -P statdDir`, started with rpcbind) so
+   * that ganesha's NLM works; statdDir on shared storage is the HA guide's shared /var/lib/nfs.
+   */
+  statdDir?: string;
+  /** The name statd is started with (-n; default the floating address). */
+  statdName?: string;
+  /** NFSv4 RecoveryRoot (default one of the server's own); the same directory on both servers allows reclaim. */
+  recoveryRoot?: string;
+  /** The export's NFSv4 pseudo path (default /export). */
+  pseudo?: string;
 }
 
 export class LabServer {
@@ -81,13 +92,14 @@ export class LabServer {
   private options: ServerOptions;
   private rpcbind: Tracked | undefined;
   private ganeshaProcess: Tracked | undefined;
+  private statd: Tracked | undefined;
   private starts = 0;
 
   constructor(name: ServerName, options: ServerOptions, dir: string) {
     this.name = name;
     this.netns = `nfs${name}`;
     this.address = name === 'A' ? '10.99.0.11' : '10.99.0.12';
-    this.options = options;
+    this.options = { ...options };
     this.dir = dir;
   }
 
@@ -105,6 +117,45 @@ export class LabServer {
     );
     this.rpcbind = track(child);
     await waitFor(() => this.answers('portmapper', 2, 'u'), `rpcbind on ${this.name}`, 10_000);
+    if (this.options.statdDir !== undefined) await this.startStatd(this.options.statdDir);
+  }
+
+  /** Change the configuration for the next startRpcbind / startStatd / startGanesha (e.g. another RecoveryRoot). */
+  configure(patch: Partial<ServerOptions>): void {
+    Object.assign(this.options, patch);
+  }
+
+  /** rpc.statd (foreground, no notify: the takeover runs notify itself) on `dir`, in rpcbind's namespaces. */
+  async startStatd(dir: string): Promise<void> {
+    await this.stopStatd();
+    const log = openSync(join(this.dir, 'statd.log'), 'a');
+    const name = this.options.statdName ?? FLOATING;
+    const child = spawn(
+      'nsenter',
+      [
+        '-t',
+        String(this.rpcbind!.pid),
+        '-m',
+        '-n',
+        'rpc.statd',
+        '-F',
+        '-d',
+        '-L',
+        '--no-notify',
+        '-n',
+        name,
+        '-P',
+        dir,
+      ],
+      { stdio: ['ignore', log, log] },
+    );
+    this.statd = track(child);
+    await waitFor(() => this.answers('status', 1, 'u'), `rpc.statd on ${this.name}`, 10_000);
+  }
+
+  async stopStatd(): Promise<void> {
+    await this.statd?.kill('SIGKILL');
+    this.statd = undefined;
   }
 
   /** Does `rpcinfo` from the bridge reach PROGRAM VERSION on this server's own address? */
@@ -121,7 +172,7 @@ export class LabServer {
   async startGanesha(): Promise<void> {
     if (this.rpcbind === undefined) await this.startRpcbind();
     this.starts++;
-    const recovery = join(this.dir, 'recovery');
+    const recovery = this.options.recoveryRoot ?? join(this.dir, 'recovery');
     mkdirSync(recovery, { recursive: true });
     const conf = join(this.dir, 'ganesha.conf');
     writeFileSync(
@@ -129,7 +180,7 @@ export class LabServer {
       `NFS_CORE_PARAM { Protocols = 3, 4; Enable_RQUOTA = false; MNT_Port = 20048; NLM_Port = 20049; }
 NFSV4 { RecoveryRoot = ${recovery}; ${this.options.nfsv4 ?? 'Graceless = true;'} }
 EXPORT {
-  Export_Id = ${this.options.exportId ?? 1}; Path = ${this.options.exportDir}; Pseudo = /export; Access_Type = RW;
+  Export_Id = ${this.options.exportId ?? 1}; Path = ${this.options.exportDir}; Pseudo = ${this.options.pseudo ?? '/export'}; Access_Type = RW;
   Squash = No_Root_Squash; Protocols = 3, 4; Transports = UDP, TCP; SecType = sys;
   FSAL { Name = VFS; }
 }
@@ -159,7 +210,10 @@ LOG { Default_Log_Level = EVENT; }
     );
     this.ganeshaProcess = track(child);
     await waitFor(
-      async () => (await this.answers('mountd', 3, 'u')) && (await this.answers('nfs', 3, 't')),
+      async () =>
+        (await this.answers('mountd', 3, 'u')) &&
+        (await this.answers('nfs', 3, 't')) &&
+        (this.options.statdDir === undefined || (await this.answers('nlockmgr', 4, 'u'))),
       `ganesha on ${this.name}`,
       30_000,
       200,
@@ -179,6 +233,7 @@ LOG { Default_Log_Level = EVENT; }
 
   async stop(): Promise<void> {
     await this.killGanesha();
+    await this.stopStatd();
     await this.rpcbind?.kill('SIGKILL');
     this.rpcbind = undefined;
   }

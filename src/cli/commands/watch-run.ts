@@ -4,7 +4,7 @@ import type { SummaryEvent, WatchEvent } from '../../probe/watch/events.js';
 import { Watcher, type WatchOptions } from '../../probe/watch/watcher.js';
 import { checkWritable } from '../atomic-write.js';
 import { EXIT_OK, EXIT_PROBLEM, UsageError } from '../errors.js';
-import { type Output, paint, printJsonLine, table } from '../output.js';
+import { type Output, paint, printable, printJsonLine, table } from '../output.js';
 import { parseDuration, parseExportSpec } from '../parse.js';
 import { checkPath } from './nfs-options.js';
 import { writeReport } from './report-run.js';
@@ -21,6 +21,11 @@ export interface WatchFlags {
   untilRecovered?: string;
   log?: string;
   report?: string;
+  locks?: boolean;
+  callerName?: string;
+  floatingName?: string;
+  notifyPort?: string;
+  notifyTimeout?: string;
   json?: boolean;
 }
 
@@ -63,6 +68,38 @@ export function watchOptions(spec: string, flags: WatchFlags, timeoutMs: number)
     options.untilRecoveredMs = parseDuration(flags.untilRecovered, '--until-recovered');
   }
   if (flags.log !== undefined) options.logFile = flags.log;
+  const lockFlags = ['callerName', 'floatingName', 'notifyPort', 'notifyTimeout'] as const;
+  const lockFlag = lockFlags.find((f) => flags[f] !== undefined);
+  if (!flags.locks && lockFlag !== undefined) {
+    throw new UsageError(`--${lockFlag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs --locks`);
+  }
+  if (flags.locks) {
+    if (options.readOnly && options.fileName === undefined) {
+      throw new UsageError('--locks needs a probe file: with --read-only name an existing one with --file');
+    }
+    const locks: NonNullable<WatchOptions['locks']> = {};
+    for (const [flag, value] of [
+      ['--caller-name', flags.callerName],
+      ['--floating-name', flags.floatingName],
+    ] as const) {
+      if (value !== undefined && (value === '' || Buffer.byteLength(value) > 1024)) {
+        throw new UsageError(`${flag} must be 1 to 1024 bytes`);
+      }
+    }
+    if (flags.callerName !== undefined) locks.callerName = flags.callerName;
+    if (flags.floatingName !== undefined) locks.floatingName = flags.floatingName;
+    if (flags.notifyPort !== undefined) {
+      const port = /^\d+$/.test(flags.notifyPort) ? Number(flags.notifyPort) : Number.NaN;
+      if (!(port >= 1 && port <= 65535))
+        throw new UsageError(`--notify-port must be 1-65535, not '${flags.notifyPort}'`);
+      locks.notifyPort = port;
+    }
+    if (flags.notifyTimeout !== undefined) {
+      locks.notifyTimeoutMs = parseDuration(flags.notifyTimeout, '--notify-timeout');
+      if (locks.notifyTimeoutMs <= 0) throw new UsageError('--notify-timeout must be longer than 0');
+    }
+    options.locks = locks;
+  }
   return options;
 }
 
@@ -89,7 +126,9 @@ export function describeEvent(output: Output, event: WatchEvent): string | undef
     case 'grace':
       return `${clock(event.at)}  grace period on ${event.path}: ${event.graceMs} ms`;
     case 'reclaim':
-      return `${clock(event.at)}  reclaim ${event.kind}: ${event.status} ${event.detail}`;
+      return `${clock(event.at)}  reclaim ${event.kind}: ${event.status === 'ok' ? paint(o, 'green', 'ok') : paint(o, 'red', event.status)}  ${event.detail}`;
+    case 'sm-notify':
+      return `${clock(event.at)}  SM_NOTIFY from ${event.from}: mon_name ${printable(event.monName)}, state ${event.state}`;
     case 'lost-write':
       return `${clock(event.at)}  ${paint(o, 'red', 'LOST')}  acknowledged write seq ${event.seq} at offset ${event.offset} (${event.stability}): ${event.detail}`;
     case 'summary':
@@ -121,8 +160,41 @@ function describeSummary(output: Output, s: SummaryEvent, watcher: Watcher): str
         'clients would not have resent them',
     );
   }
+  if (s.locks !== null) lines.push(...describeLocks(s));
   for (const problem of s.problems) lines.push(`problem: ${problem}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** The lock canary's lines of the summary. */
+function describeLocks(s: SummaryEvent): string[] {
+  const n = s.smNotify;
+  const lines: string[] = [];
+  if (n === null) {
+    // NFSv4.1 only: no NLM lock, so no NSM and no SM_NOTIFY to expect.
+  } else if (n.received) {
+    const when = [
+      n.afterFirstFailureMs === null ? undefined : `+${n.afterFirstFailureMs} ms after the first failure`,
+      n.afterRecoveryMs === null
+        ? undefined
+        : `${n.afterRecoveryMs >= 0 ? '+' : ''}${n.afterRecoveryMs} ms after recovery`,
+    ].filter((w) => w !== undefined);
+    lines.push(
+      `SM_NOTIFY from ${n.from} (expected ${n.expected.from}), mon_name ${printable(n.monName ?? '')} (expected ` +
+        `${printable(n.expected.monName)}), state ${n.state} (before: ${n.expected.stateAbove ?? 'unknown'})` +
+        (when.length > 0 ? `, ${when.join(', ')}` : ''),
+    );
+  } else {
+    lines.push(
+      `no SM_NOTIFY received (listener on port ${n.port}${n.listener === 'rpcbind' ? ', registered with rpcbind' : ' only'})`,
+    );
+  }
+  for (const r of s.reclaims) lines.push(`reclaim ${r.kind}: ${r.status}`);
+  if (s.graceMs !== null) lines.push(`grace enforced for a second lock owner: about ${s.graceMs} ms as seen`);
+  const conflicts = s.locks?.conflicts ?? [];
+  if (conflicts.length > 0) {
+    lines.push(`second lock owner: ${conflicts.map((c) => `${c.kind} ${c.when} ${c.status}`).join(', ')}`);
+  }
+  return lines;
 }
 
 function statusLine(watcher: Watcher): string {
@@ -143,6 +215,7 @@ export async function watchCommand(output: Output, spec: string, flags: WatchFla
     checkWritable(flags.report, '--report');
   }
   options.signal = controller.signal;
+  if (options.locks !== undefined) options.locks.onNotice = (line) => output.err.write(`nfsprobe: ${line}\n`);
   const watcher = new Watcher(options);
   const stop = () => controller.abort();
   process.on('SIGINT', stop);

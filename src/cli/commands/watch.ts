@@ -22,11 +22,31 @@ export function register(program: Command): void {
     .option('--until-recovered <duration>', 'stop this long after every path has recovered from its first outage')
     .option('--log <file>', 'append every acknowledged write to this local file (JSON lines, fsync each)')
     .option('--report <file>', 'at the end, write the HTML drill report of this run to FILE (as `nfsprobe report`)')
+    .option(
+      '--locks',
+      'hold an NLM lock (and with --nfs-version all|4 an NFSv4.1 OPEN + LOCK) on the probe file through the ' +
+        'failover: SM_NOTIFY (source, name, state), reclaim, grace, and that a second owner cannot take the lock ' +
+        '(needs a host without its own rpc.statd)',
+    )
+    .option(
+      '--caller-name <name>',
+      "--locks: caller_name of the canary's locks, the name the server notifies (default: host name)",
+    )
+    .option('--floating-name <name>', '--locks: the name SM_NOTIFY must announce (default: HOST)')
+    .option(
+      '--notify-port <port>',
+      '--locks: listen for SM_NOTIFY on this port (default: a free port registered with rpcbind)',
+    )
+    .option(
+      '--notify-timeout <duration>',
+      '--locks: SM_NOTIFY must arrive this long after recovery (default: grace + 30s)',
+    )
     .option('--json', 'one JSON object per line per event; the last line is the summary')
     .addHelpText(
       'after',
       '\nExit: 0 healthy; 1 a problem (stale handle, lost acknowledged write, outage longer than --max-outage, a ' +
-        'path that never came back, setup failed); 2 bad input.',
+        'path that never came back, setup failed; with --locks: no or a wrong SM_NOTIFY, a refused reclaim, a lock ' +
+        'another owner could take); 2 bad input.',
     )
     .action(
       action(async (output, spec: string, flags: WatchFlags) =>

@@ -1,19 +1,13 @@
 // Read a `watch --json` log (../shared/CLI.md: one object per line, the summary last) into a typed DrillLog. Every
 // event the report uses is checked field by field, so that a hand-edited or truncated log fails with its line number
 // instead of rendering nonsense; event names it does not know (a newer watcher) are counted and skipped.
-import type { StartEvent, SummaryEvent, WatchEvent } from '../watch/events.js';
+import type { SmNotifyEvent, StartEvent, SummaryEvent, WatchEvent } from '../watch/events.js';
 import { ReportError } from './errors.js';
 
-/** SM_NOTIFY seen by the watch (CLI.md lists it; a watcher listening for NSM emits it). */
-export interface SmNotifyEvent {
-  readonly event: 'sm-notify';
-  readonly at: string;
-  readonly from: string;
-  readonly monName: string;
-  readonly state: number;
-}
+/** SM_NOTIFY seen by the watch (`watch --locks`). */
+export type { SmNotifyEvent };
 
-export type DrillEvent = Exclude<WatchEvent, SummaryEvent> | SmNotifyEvent;
+export type DrillEvent = Exclude<WatchEvent, SummaryEvent>;
 
 export interface DrillLog {
   /** The start event, undefined when the log lacks it (the report then starts at the first event). */

@@ -1,5 +1,6 @@
 // The events and the summary of a failover watch, shaped as ../shared/CLI.md fixes them for `watch --json`:
 // every object has `event` and `at` (ISO-8601); durations are `...Ms` numbers; byte strings are lowercase hex.
+import type { ConflictObservation, LockProblem, SmNotifySummary } from './locks.js';
 
 /** Who the server says it is, recorded before and after the run; a field is null when it could not be learnt. */
 export interface WatchIdentity {
@@ -83,6 +84,16 @@ export interface ReclaimEvent {
   readonly detail: string;
 }
 
+/** The SM_NOTIFY the lock canary received (`watch --locks`). */
+export interface SmNotifyEvent {
+  readonly event: 'sm-notify';
+  readonly at: string;
+  /** Sender, `address:port`. */
+  readonly from: string;
+  readonly monName: string;
+  readonly state: number;
+}
+
 export interface LostWriteEvent {
   readonly event: 'lost-write';
   readonly at: string;
@@ -119,8 +130,14 @@ export interface SummaryEvent {
   readonly lostWrites: number;
   readonly verifierChanges: number;
   readonly graceMs: number | null;
-  readonly smNotify: Record<string, unknown> | null;
+  /** `watch --locks`: what SM_NOTIFY arrived and what was expected (null without --locks). */
+  readonly smNotify: SmNotifySummary | null;
   readonly reclaims: readonly ReclaimEvent[];
+  /** `watch --locks`: the lock findings by code (the same as their lines in `problems`), null without --locks. */
+  readonly locks: {
+    readonly problems: readonly LockProblem[];
+    readonly conflicts: readonly ConflictObservation[];
+  } | null;
   readonly identity: { readonly before: WatchIdentity; readonly after: WatchIdentity };
   /** One line per problem found (each makes `ok` false and the CLI exit 1). */
   readonly problems: readonly string[];
@@ -135,5 +152,6 @@ export type WatchEvent =
   | IdentityEvent
   | GraceEvent
   | ReclaimEvent
+  | SmNotifyEvent
   | LostWriteEvent
   | SummaryEvent;

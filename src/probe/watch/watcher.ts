@@ -16,6 +16,7 @@ import { DataPath } from './data.js';
 import { Endpoint } from './endpoint.js';
 import type { SummaryEvent, WatchEvent, WatchIdentity } from './events.js';
 import { EMPTY_IDENTITY, identityChanges, nfs4Identity, nsmState } from './identity.js';
+import { LockCanary, type LockSummary } from './locks.js';
 import { Ticker } from './ticker.js';
 import { isoAt, PathTimeline } from './timeline.js';
 
@@ -51,6 +52,23 @@ export interface WatchOptions {
   commitEvery?: number;
   rpcbindPort?: number;
   cred?: OpaqueAuth;
+  /** The lock canary (`--locks`): an NLM lock on the probe file held through the failover (needs the probe file). */
+  locks?: WatchLockOptions;
+}
+
+export interface WatchLockOptions {
+  /** caller_name of the canary's locks (default: our host name); the new server notifies the address it names. */
+  callerName?: string;
+  /** The name SM_NOTIFY must announce (default: the host of HOST:/export). */
+  floatingName?: string;
+  /** Listen for SM_NOTIFY on this port (default: a free one, registered with the local rpcbind). */
+  notifyPort?: number;
+  /** SM_NOTIFY must arrive this long after recovery (default: the lease time, else 90 s, plus 30 s). */
+  notifyTimeoutMs?: number;
+  /** How often the second lock owner tries during grace (default 500 ms). */
+  pollMs?: number;
+  /** One line for the user (the listener could not register with rpcbind, ...). */
+  onNotice?: (line: string) => void;
 }
 
 /** A handle the run keeps from before the failover (export root or probe file), shared by the paths using it. */
@@ -117,6 +135,7 @@ export class Watcher {
   private nfsPorts: { udp: number; tcp: number } = { udp: 0, tcp: 0 };
   private nfs4: { client: Nfs4Client | undefined; endpoint: Endpoint } | undefined;
   private identityBefore: WatchIdentity = EMPTY_IDENTITY;
+  private canary: LockCanary | undefined;
 
   constructor(options: WatchOptions) {
     this.options = { ...options };
@@ -219,6 +238,7 @@ export class Watcher {
       signal?.removeEventListener('abort', onAbort);
       await Promise.allSettled([...this.paths.map((p) => p.endpoint.close()), ...cleanup.map((e) => e.close())]);
       await this.nfs4?.endpoint.close();
+      await this.canary?.close();
       await this.data.closeLog();
     }
   }
@@ -306,6 +326,50 @@ export class Watcher {
       ...this.identityBefore,
       nsmState: await nsmState(o.host, Math.min(this.setupTimeoutMs, 1000), o.rpcbindPort),
     };
+    if (o.locks !== undefined) {
+      if (this.v3 && this.file === undefined) {
+        throw new NfsError(
+          'NO_FILE',
+          -1,
+          'the lock canary needs the NFSv3 probe file (not --read-only without --file)',
+        );
+      }
+      const l = o.locks;
+      const canary = new LockCanary({
+        host: o.host,
+        ...(this.file === undefined ? {} : { fh: this.file.handle }),
+        setupTimeoutMs: this.setupTimeoutMs,
+        ...(l.callerName === undefined ? {} : { callerName: l.callerName }),
+        ...(l.floatingName === undefined ? {} : { floatingName: l.floatingName }),
+        ...(l.notifyPort === undefined ? {} : { notifyPort: l.notifyPort }),
+        ...(l.notifyTimeoutMs === undefined ? {} : { notifyTimeoutMs: l.notifyTimeoutMs }),
+        ...(l.pollMs === undefined ? {} : { pollMs: l.pollMs }),
+        ...(l.onNotice === undefined ? {} : { onNotice: l.onNotice }),
+        ...(this.v4
+          ? {
+              nfs4: {
+                port: this.nfsPorts.tcp === 0 ? 2049 : this.nfsPorts.tcp,
+                path: o.exportPath,
+                fileName: this.file?.lookupName ?? o.fileName ?? this.fileName,
+                // NFSv4.1 only: the canary's OPEN creates the probe file (and removes it at the end unless --keep).
+                ...(this.v3 ? {} : { create: !o.readOnly, remove: !o.readOnly && !o.keep }),
+                cred: this.cred,
+              },
+            }
+          : {}),
+      });
+      this.canary = canary;
+      canary.onEvent = (event) => this.emit(event);
+      canary.onNotify = (event) => this.emit(event);
+      canary.setFailureOrigin(() => this.failureOrigin());
+      await canary.prepare(this.identityBefore.leaseTime);
+    }
+  }
+
+  /** performance.now() of the first failure of any path, if one failed. */
+  private failureOrigin(): number | undefined {
+    const firsts = this.paths.map((p) => p.timeline.firstFailureMs).filter((v): v is number => v !== undefined);
+    return firsts.length === 0 ? undefined : Math.min(...firsts);
   }
 
   private dataTransport(): 'udp' | 'tcp' {
@@ -530,6 +594,11 @@ export class Watcher {
     } else if (transition.kind === 'up') {
       this.emit({ event: 'up', at: isoAt(sent), path: path.name, outageMs: transition.outage.durationMs });
       this.verifyNeeded = true;
+      // The failover is over for the lock canary once every path that failed is back (some never fail in a move).
+      const failed = this.paths.filter((p) => p.timeline.firstFailureMs !== undefined);
+      if (failed.every((p) => p.timeline.firstRecoveryMs !== undefined && !p.timeline.isFailing)) {
+        this.canary?.recovered(performance.now());
+      }
       this.checkRecovered();
     }
   }
@@ -547,6 +616,12 @@ export class Watcher {
     const endMs = performance.now();
     const o = this.options;
     const problems: string[] = [];
+    // The lock canary first: it waits for SM_NOTIFY and the reclaim, then releases its lock before the file goes.
+    let locks: LockSummary | undefined;
+    if (this.canary !== undefined) {
+      locks = await this.canary.finish(this.options.signal?.aborted === true);
+      for (const p of locks.problems) problems.push(p.detail);
+    }
     let writeVerifier: string | null = this.identityBefore.writeVerifier;
     if (this.file !== undefined && !o.readOnly) {
       const nfs = new Nfs3Client(this.setupEndpoint(cleanup, this.nfsPort(), this.dataTransport()));
@@ -600,9 +675,10 @@ export class Watcher {
       writesAcknowledged: this.data.writesAcknowledged,
       lostWrites: this.data.lostWrites,
       verifierChanges: this.data.verifierChanges,
-      graceMs: null,
-      smNotify: null,
-      reclaims: [],
+      graceMs: locks?.graceMs ?? null,
+      smNotify: locks?.smNotify ?? null,
+      reclaims: locks?.reclaims ?? [],
+      locks: locks === undefined ? null : { problems: locks.problems, conflicts: locks.conflicts },
       identity: { before: this.identityBefore, after },
       problems,
     };
