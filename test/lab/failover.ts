@@ -120,11 +120,6 @@ export class LabServer {
     if (this.options.statdDir !== undefined) await this.startStatd(this.options.statdDir);
   }
 
-  /** Change the configuration for the next startRpcbind / startStatd / startGanesha (e.g. another RecoveryRoot). */
-  configure(patch: Partial<ServerOptions>): void {
-    Object.assign(this.options, patch);
-  }
-
   /** rpc.statd (foreground, no notify: the takeover runs notify itself) on `dir`, in rpcbind's namespaces. */
   async startStatd(dir: string): Promise<void> {
     await this.stopStatd();
@@ -220,7 +215,10 @@ LOG { Default_Log_Level = EVENT; }
     );
   }
 
-  /** Change the options the next startGanesha uses (nfsv4, exportId; the storage options apply at startRpcbind). */
+  /**
+   * Change the options the next start uses: nfsv4, exportId, recoveryRoot at startGanesha; statdDir at startStatd;
+   * the storage options at startRpcbind.
+   */
   configure(changes: Partial<ServerOptions>): void {
     this.options = { ...this.options, ...changes };
   }

@@ -135,6 +135,33 @@ if (await enterLab(t, import.meta.url, PEERS)) {
     );
   });
 
+  t.test('--until-recovered after a ganesha restart: rpcbind never fails, the run still ends by itself', async (t) => {
+    const server = lab.servers[lab.holder ?? 'A'];
+    setPriority(-20);
+    const watcher = new Watcher({
+      host: FLOATING,
+      exportPath: exportDir,
+      intervalMs: 100,
+      readOnly: true,
+      durationMs: 60_000,
+      untilRecoveredMs: 1000,
+    });
+    const running = watcher.run();
+    await sleep(1000);
+    await server.killGanesha();
+    await server.startGanesha();
+    const summary = await running;
+    const rpcbind = summary.paths.filter((p) => p.path.startsWith('rpcbind'));
+    t.ok(rpcbind.length > 0 && rpcbind.every((p) => p.outages.length === 0), 'rpcbind answered all along');
+    const failed = summary.paths.filter((p) => p.outages.length > 0);
+    t.ok(failed.length > 0, 'the NFS paths saw the restart');
+    t.ok(summary.durationMs < 30_000, `ended by itself after ${summary.durationMs} ms`);
+    const recovered = Math.max(...failed.map((p) => Date.parse(p.outages.at(-1)!.endAt)));
+    const stoppedAfter = Date.parse(summary.at) - recovered;
+    t.ok(stoppedAfter >= 900 && stoppedAfter < 5000, `stopped ${stoppedAfter} ms after the last path recovered`);
+    t.ok(summary.ok, summary.problems.join('; '));
+  });
+
   t.test('SIGTERM ends a run cleanly: the summary is printed and the probe file removed', async (t) => {
     const watch = startWatch(['--json', 'watch', spec, '--file', 'sigterm-probe'], { nice: true });
     await watch.started;

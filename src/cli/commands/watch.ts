@@ -19,7 +19,10 @@ export function register(program: Command): void {
     .option('--read-only', 'no data path: write nothing')
     .option('--keep', 'keep the probe file at the end')
     .option('--max-outage <duration>', 'an outage longer than this is a problem (exit 1)')
-    .option('--until-recovered <duration>', 'stop this long after every path has recovered from its first outage')
+    .option(
+      '--until-recovered <duration>',
+      'stop this long after every path that failed has recovered (and none failed again meanwhile)',
+    )
     .option('--log <file>', 'append every acknowledged write to this local file (JSON lines, fsync each)')
     .option('--report <file>', 'at the end, write the HTML drill report of this run to FILE (as `nfsprobe report`)')
     .option(

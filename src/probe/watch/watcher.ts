@@ -40,7 +40,10 @@ export interface WatchOptions {
   keep?: boolean;
   /** An outage longer than this is a problem. */
   maxOutageMs?: number;
-  /** Stop this long after every path has recovered from its first outage. */
+  /**
+   * Stop this long after every path that failed has recovered (paths that never failed do not count), unless a path
+   * fails again meanwhile.
+   */
   untilRecoveredMs?: number;
   /** Append each acknowledged record to this local file and fsync it. */
   logFile?: string;
@@ -591,25 +594,37 @@ export class Watcher {
     const transition = path.timeline.record(sent, error);
     if (transition.kind === 'down') {
       this.emit({ event: 'down', at: isoAt(sent), path: path.name, error: transition.error });
+      // A path that fails after the others came back: the failover is not over, --until-recovered waits again.
+      clearTimeout(this.untilRecoveredTimer);
+      this.untilRecoveredTimer = undefined;
     } else if (transition.kind === 'up') {
       this.emit({ event: 'up', at: isoAt(sent), path: path.name, outageMs: transition.outage.durationMs });
       this.verifyNeeded = true;
-      // The failover is over for the lock canary once every path that failed is back (some never fail in a move).
-      const failed = this.paths.filter((p) => p.timeline.firstFailureMs !== undefined);
-      if (failed.every((p) => p.timeline.firstRecoveryMs !== undefined && !p.timeline.isFailing)) {
+      if (this.recovered()) {
         this.canary?.recovered(performance.now());
+        this.stopLaterWhenRecovered();
       }
-      this.checkRecovered();
     }
   }
 
-  /** --until-recovered: once every path has come back from its first outage, stop after the given time. */
-  private checkRecovered(): void {
+  /**
+   * The failover is over: every path that failed is back and none is failing now. Paths that never failed do not
+   * hold it up (rpcbind often keeps answering through a move); called on an `up`, so at least one path failed.
+   */
+  private recovered(): boolean {
+    const failed = this.paths.filter((p) => p.timeline.firstFailureMs !== undefined);
+    return (
+      failed.length > 0 &&
+      failed.every((p) => p.timeline.firstRecoveryMs !== undefined) &&
+      this.paths.every((p) => !p.timeline.isFailing)
+    );
+  }
+
+  /** --until-recovered: once the failover is over (see recovered), stop after the given time unless a path fails. */
+  private stopLaterWhenRecovered(): void {
     const after = this.options.untilRecoveredMs;
     if (after === undefined || this.untilRecoveredTimer !== undefined) return;
-    if (this.paths.every((p) => p.timeline.firstRecoveryMs !== undefined && !p.timeline.isFailing)) {
-      this.untilRecoveredTimer = setTimeout(() => this.stop(), after);
-    }
+    this.untilRecoveredTimer = setTimeout(() => this.stop(), after);
   }
 
   private async finish(cleanup: Endpoint[]): Promise<SummaryEvent> {
