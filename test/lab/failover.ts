@@ -3,7 +3,7 @@
 // rpcbind and nfs-ganesha, and a floating address the test moves with `ip addr del/add` plus a neighbour flush.
 // Every process is started by this file and stopped by PID.
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Test } from 'tap';
@@ -120,31 +120,24 @@ export class LabServer {
     if (this.options.statdDir !== undefined) await this.startStatd(this.options.statdDir);
   }
 
+  /**
+   * Start `command` in rpcbind's network and mount namespaces (nsenter execs it, so the PID we keep is the daemon's),
+   * its output appended to `logName` in this server's directory.
+   */
+  private spawnInside(logName: string, command: readonly string[]): Tracked {
+    const log = openSync(join(this.dir, logName), 'a');
+    const child = spawn('nsenter', ['-t', String(this.rpcbind!.pid), '-m', '-n', ...command], {
+      stdio: ['ignore', log, log],
+    });
+    closeSync(log); // the child has its own copy
+    return track(child);
+  }
+
   /** rpc.statd (foreground, no notify: the takeover runs notify itself) on `dir`, in rpcbind's namespaces. */
   async startStatd(dir: string): Promise<void> {
     await this.stopStatd();
-    const log = openSync(join(this.dir, 'statd.log'), 'a');
     const name = this.options.statdName ?? FLOATING;
-    const child = spawn(
-      'nsenter',
-      [
-        '-t',
-        String(this.rpcbind!.pid),
-        '-m',
-        '-n',
-        'rpc.statd',
-        '-F',
-        '-d',
-        '-L',
-        '--no-notify',
-        '-n',
-        name,
-        '-P',
-        dir,
-      ],
-      { stdio: ['ignore', log, log] },
-    );
-    this.statd = track(child);
+    this.statd = this.spawnInside('statd.log', ['rpc.statd', '-F', '-d', '-L', '--no-notify', '-n', name, '-P', dir]);
     await waitFor(() => this.answers('status', 1, 'u'), `rpc.statd on ${this.name}`, 10_000);
   }
 
@@ -182,28 +175,18 @@ EXPORT {
 LOG { Default_Log_Level = EVENT; }
 `,
     );
-    const log = openSync(join(this.dir, `ganesha-${this.starts}.out`), 'a');
-    const child = spawn(
-      'nsenter',
-      [
-        '-t',
-        String(this.rpcbind!.pid),
-        '-m',
-        '-n',
-        'ganesha.nfsd',
-        '-F',
-        '-f',
-        conf,
-        '-L',
-        join(this.dir, `ganesha-${this.starts}.log`),
-        '-p',
-        join(this.dir, 'ganesha.pid'),
-        '-N',
-        'NIV_EVENT',
-      ],
-      { stdio: ['ignore', log, log] },
-    );
-    this.ganeshaProcess = track(child);
+    this.ganeshaProcess = this.spawnInside(`ganesha-${this.starts}.out`, [
+      'ganesha.nfsd',
+      '-F',
+      '-f',
+      conf,
+      '-L',
+      join(this.dir, `ganesha-${this.starts}.log`),
+      '-p',
+      join(this.dir, 'ganesha.pid'),
+      '-N',
+      'NIV_EVENT',
+    ]);
     await waitFor(
       async () =>
         (await this.answers('mountd', 3, 'u')) &&
