@@ -1,8 +1,8 @@
 // `nfsprobe exporter` against the failover lab (two nfs-ganesha servers A and B on a bridge, a floating address on A):
 // the scrape, read with a real parser, shows both servers and the floating address up and the pair in parity; a
 // floating address that no longer answers (packets go nowhere) hangs its health probe while scrapes still return at
-// once with the last results, then reports it down; B's ganesha killed turns B's probes down and the exports check
-// to fail.
+// once with the last results, then reports it down; B's ganesha killed turns B's probes down and the exports and
+// portability checks to fail.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,6 +75,7 @@ if (await enterLab(t, import.meta.url, PEERS)) {
     t.same(check(f, 'programs'), { pass: '1', warn: '0', fail: '0' }, 'the same registrations');
     t.same(check(f, 'exports'), { pass: '1', warn: '0', fail: '0' }, 'the same exports');
     t.same(check(f, `handle v3 ${exportDir}`), { pass: '1', warn: '0', fail: '0' }, 'the same v3 handle');
+    t.same(check(f, `portability ${exportDir}`), { pass: '1', warn: '0', fail: '0' }, "B takes A's handles");
     t.same(check(f, 'nsm'), { pass: '0', warn: '0', fail: '1' }, 'no statd: the nsm check fails');
     t.equal(value(f, 'nfsprobe_clients', { status: 'up' }), 0, 'an empty statd directory');
     t.equal(samples(f, 'nfsprobe_nsm_state').length, 0, 'no NSM state without statd');
@@ -108,6 +109,8 @@ if (await enterLab(t, import.meta.url, PEERS)) {
     t.equal(value(broken, 'nfsprobe_up', { target: B, program: 'mount', transport: 'auto' }), 0, 'B mount down');
     t.equal(value(broken, 'nfsprobe_up', { target: A, program: 'nfs3', transport: 'tcp' }), 1, 'A up');
     t.same(check(broken, 'exports'), { pass: '0', warn: '0', fail: '1' }, 'B lists no exports: fail');
+    // B's rpcbind still answers, so A's handles are presented to B, and nothing serves them.
+    t.same(check(broken, `portability ${exportDir}`), { pass: '0', warn: '0', fail: '1' }, "B can't serve A's handles");
     t.equal(
       value(broken, 'nfsprobe_compare_check', { pair: PAIR, check: 'programs', status: 'pass' }) === 1 ||
         value(broken, 'nfsprobe_compare_check', { pair: PAIR, check: 'programs', status: 'fail' }) === 1,

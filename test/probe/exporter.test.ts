@@ -271,3 +271,47 @@ t.test('start() cycles every interval without overlap; stop() aborts the running
   await new Promise((r) => setTimeout(r, 60));
   t.equal(e.state().cycles, cycles, 'no cycle after stop()');
 });
+
+t.test(
+  'portability: A handles presented to B each cycle; B refusing them fails the check; an unreachable B is not asked',
+  async (t) => {
+    const { probes } = scripted();
+    const asked: string[] = [];
+    let refuse = false;
+    probes.portability = async (host, a) => {
+      asked.push(`${host} ${a.host}`);
+      return [
+        {
+          path: '/export',
+          version: 3,
+          handle: '01',
+          expectedFileid: '7',
+          outcome: refuse
+            ? { status: 'error', code: 'NFS3ERR_STALE', message: 'GETATTR: NFS3ERR_STALE' }
+            : { status: 'ok', fileid: '7', fsid: '1' },
+        },
+      ];
+    };
+    const e = new Exporter({ pairs: [PAIR], intervalMs: 1000 }, probes);
+    await e.runCycle();
+    const check = (f: ReturnType<typeof parseExposition>, status: string) =>
+      value(f, 'nfsprobe_compare_check', { pair: 'ha', check: 'portability /export', status });
+    let f = parseExposition(await e.metrics.serialize());
+    t.same(asked, ['127.0.0.2 127.0.0.1'], "A's snapshot presented to B's host");
+    t.equal(check(f, 'pass'), 1, 'B accepts the handle: pass');
+    refuse = true;
+    await e.runCycle();
+    f = parseExposition(await e.metrics.serialize());
+    t.equal(check(f, 'fail'), 1, 'B refuses it (STALE): fail');
+    t.equal(check(f, 'pass'), 0);
+    t.equal(value(f, 'nfsprobe_compare_check', { pair: 'ha', check: 'portability /export', status: 'warn' }), 0);
+
+    // B answers nothing at all: no portability probes, and the series goes (not a stale pass or fail).
+    probes.snapshot = async (host) => (host === '127.0.0.2' ? snapshot(host, { programs: null }) : snapshot(host));
+    asked.length = 0;
+    await e.runCycle();
+    f = parseExposition(await e.metrics.serialize());
+    t.same(asked, [], 'not asked');
+    t.equal(check(f, 'fail'), undefined, 'no portability series for an unreachable B');
+  },
+);

@@ -1,11 +1,14 @@
 // The exporter's probe cycle: every interval, concurrently and each under its own deadline, `health` of every server
-// and floating address, a live `compare` of every pair, and the clients probe of the statd directory. Cycles never
+// and floating address, a live `compare` of every pair (with A's export-root handles presented to B: handle
+// portability), and the clients probe of the statd directory. Cycles never
 // overlap; each part writes its metrics when it completes, so a scrape always sees the last completed results.
 import { setMaxListeners } from 'node:events';
+import { type ConnectOptions, connect } from '../../nfs/connect.js';
 import { type ClientReport, type ProbeClientsOptions, probeClients } from '../../nsm/client-probe.js';
 import { resolveHost } from '../../rpc/index.js';
 import { type Comparison, compareSnapshots } from '../compare.js';
 import { checkHealth, type HealthOptions, type HealthReport } from '../health.js';
+import { type PortabilityProbe, probePortability } from '../portability.js';
 import { type Snapshot, type SnapshotOptions, selectTargets, takeSnapshot } from '../snapshot.js';
 import { ExporterMetrics } from './metrics.js';
 
@@ -49,12 +52,24 @@ export interface ExporterProbes {
   health(host: string, target: string, options: HealthOptions): Promise<HealthReport>;
   snapshot(host: string, options: SnapshotOptions): Promise<Snapshot>;
   clients(options: ProbeClientsOptions): Promise<ClientReport[]>;
+  /** A's export-root handles presented to `host` (B); without it the compare has no `portability PATH` checks. */
+  portability?(host: string, a: Snapshot, options: ConnectOptions): Promise<PortabilityProbe[]>;
+}
+
+async function livePortability(host: string, a: Snapshot, options: ConnectOptions): Promise<PortabilityProbe[]> {
+  const connection = connect(host, options);
+  try {
+    return await probePortability(connection, a);
+  } finally {
+    await connection.close();
+  }
 }
 
 export const LIVE_PROBES: ExporterProbes = {
   health: checkHealth,
   snapshot: takeSnapshot,
   clients: probeClients,
+  portability: livePortability,
 };
 
 /** The last completed result of one part, for the HTML page. */
@@ -140,21 +155,28 @@ export class Exporter {
       health(pair.b, exportPath);
       if (pair.floating !== undefined) health(pair.floating, exportPath);
       const exports = [...(pair.exports ?? [])];
+      // A snapshot takes several steps one after another: each gets a sixth of the deadline at most, so that a dead
+      // server's snapshot completes (with its failures recorded) within the deadline; so does each portability call.
+      const stepMs = Math.min(timeoutMs, Math.max(1, Math.floor(deadlineMs / 6)));
+      const port = (t: ExporterTarget) => (t.rpcbindPort === undefined ? {} : { rpcbindPort: t.rpcbindPort });
       const snap = (t: ExporterTarget) =>
         this.probes
-          .snapshot(t.host, {
-            // A snapshot takes several steps one after another: each gets a sixth of the deadline at most, so that a
-            // dead server's snapshot completes (with its failures recorded) within the deadline.
-            timeoutMs: Math.min(timeoutMs, Math.max(1, Math.floor(deadlineMs / 6))),
-            exports,
-            ...(t.rpcbindPort === undefined ? {} : { rpcbindPort: t.rpcbindPort }),
-          })
+          .snapshot(t.host, { timeoutMs: stepMs, exports, ...port(t) })
           .then((s) => selectTargets(s, exports, []));
       parts.push({
         probe: `compare ${pair.name}`,
         run: async () => {
           const [sa, sb] = await Promise.all([snap(pair.a), snap(pair.b)]);
-          const comparison = compareSnapshots(sa, sb, pair.a.label, pair.b.label, { mode: 'parity' });
+          // As `compare` does: a B that answered nothing gets no portability probes (each would wait its timeout).
+          const reachable = sb.programs !== null || sb.targets.length > 0;
+          const portability =
+            reachable && this.probes.portability !== undefined
+              ? await this.probes.portability(pair.b.host, sa, { timeoutMs: stepMs, ...port(pair.b) })
+              : undefined;
+          const comparison = compareSnapshots(sa, sb, pair.a.label, pair.b.label, {
+            mode: 'parity',
+            ...(portability === undefined ? {} : { portability }),
+          });
           this.metrics.recordCompare(pair.name, comparison, { a: sa.nsm.state, b: sb.nsm.state });
           return { compare: comparison };
         },
