@@ -71,6 +71,10 @@ if (await enterLab(t, import.meta.url, PEERS)) {
   }
 
   /** Watch with --locks, move to B, start B's ganesha, run notify on B with `notifyArgs`, wait for the end. */
+  /** `watch --json --locks` of the lab's export as the client on the bridge, plus `extra`. */
+  const lockWatch = (extra: readonly string[], options?: Parameters<typeof startWatch>[1]) =>
+    startWatch(['--json', 'watch', spec, '--locks', '--caller-name', BRIDGE_ADDRESS, ...extra], options);
+
   async function drill(
     t: Test,
     notifyArgs: readonly string[],
@@ -79,22 +83,7 @@ if (await enterLab(t, import.meta.url, PEERS)) {
   ): Promise<Drill> {
     await reset();
     if (bStatdDir !== undefined) await lab.servers.B.startStatd(bStatdDir);
-    const watch = startWatch(
-      [
-        '--json',
-        'watch',
-        spec,
-        '--interval',
-        '100ms',
-        '--locks',
-        '--caller-name',
-        BRIDGE_ADDRESS,
-        '--duration',
-        '8s',
-        ...extra,
-      ],
-      { nice: true },
-    );
+    const watch = lockWatch(['--interval', '100ms', '--duration', '8s', ...extra], { nice: true });
     t.teardown(() => watch.signal('SIGKILL'));
     await watch.started;
     await sleep(1000);
@@ -263,17 +252,7 @@ if (await enterLab(t, import.meta.url, PEERS)) {
 
   t.test('no move, SIGTERM: exit 0, the lock is released (another owner gets it afterwards)', async (t) => {
     await reset();
-    const watch = startWatch([
-      '--json',
-      'watch',
-      spec,
-      '--locks',
-      '--caller-name',
-      BRIDGE_ADDRESS,
-      '--file',
-      'held',
-      '--keep',
-    ]);
+    const watch = lockWatch(['--file', 'held', '--keep']);
     t.teardown(() => watch.signal('SIGKILL'));
     await watch.started;
     await sleep(1000);
@@ -304,16 +283,7 @@ if (await enterLab(t, import.meta.url, PEERS)) {
   t.test('a statd registered on the client: one notice, the listener only on --notify-port', async (t) => {
     await reset();
     const statd = await startStatd(t, makeStatdDir());
-    const watch = startWatch([
-      '--json',
-      'watch',
-      spec,
-      '--locks',
-      '--caller-name',
-      BRIDGE_ADDRESS,
-      '--notify-port',
-      '4011',
-    ]);
+    const watch = lockWatch(['--notify-port', '4011']);
     t.teardown(() => watch.signal('SIGKILL'));
     await watch.started;
     await sleep(500);
