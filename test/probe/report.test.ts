@@ -175,3 +175,27 @@ t.test('the verdict leads the page', async (t) => {
   t.match(bad, /<h2>Lost acknowledged writes<\/h2><table>/);
   t.match(bad, /NFS4ERR_RECLAIM_BAD/);
 });
+
+t.test(
+  'a --locks drill: grace seen by the lock canary (path nlm) marks every chart; the locks summary is accepted',
+  async (t) => {
+    const events: unknown[] = moveEvents();
+    const summary = events.pop() as Record<string, unknown>;
+    const startAt = Date.parse((events[0] as { at: string }).at);
+    const grace = { event: 'grace', at: new Date(startAt + 4000).toISOString(), path: 'nlm', graceMs: 11070 };
+    const locks = { problems: [], conflicts: [{ kind: 'nlm', when: 'grace', status: 'LCK_DENIED_GRACE_PERIOD' }] };
+    const smNotify = { received: true, from: '10.99.0.100:612', monName: '10.99.0.100', state: 5 };
+    const text = [...events, grace, { ...summary, graceMs: 11070, smNotify, locks }]
+      .map((e) => JSON.stringify(e))
+      .join('\n');
+    const view = buildView(parseWatchLog(text));
+    t.ok(view.paths.length > 1);
+    for (const path of view.paths) {
+      t.ok(
+        path.markers.some((m) => m.kind === 'grace' && m.label === 'grace 11070 ms'),
+        `${path.path} shows the grace marker`,
+      );
+    }
+    t.match(renderReport(parseWatchLog(text)), /11070 ms/, 'the grace length is in the page');
+  },
+);

@@ -123,9 +123,12 @@ export function buildView(log: DrillLog): DrillView {
     for (const e of events) {
       const m = markerOf(e);
       if (m === undefined) continue;
+      // A marker for a path that has no chart of its own (grace as the lock canary saw it: `nlm`, `nfs4`) goes on
+      // every chart, as the run-wide markers do.
       const here =
         m.path === 'all' ||
         m.path === path ||
+        (m.path !== 'data' && !names.includes(m.path)) ||
         (m.path === 'data' && (dataPaths.length === 0 || dataPaths.includes(path)));
       if (here) markers.push(m.marker);
     }
