@@ -9,6 +9,7 @@ import { Nfs3Client } from '../nfs/nfs3/client.js';
 import { FATTR4 } from '../nfs/nfs4/attributes.js';
 import { Nfs4Client, resultOf } from '../nfs/nfs4/client.js';
 import { PROGRAMS, RpcbindClient, type RpcbindEntry, RpcClient } from '../rpc/index.js';
+import { codeOf } from './error-code.js';
 
 /** The services whose NULL procedure is probed: name, program, version, transports. NFSv4 is TCP only (RFC 7530). */
 export const HEALTH_SERVICES = [
@@ -106,11 +107,6 @@ export function parseFsid(text: string): bigint | undefined {
     return value < 1n << 64n ? value : undefined;
   }
   return undefined;
-}
-
-function codeOf(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : 'ERROR';
 }
 
 function messageOf(error: unknown): string {

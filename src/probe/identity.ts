@@ -5,7 +5,7 @@ import type { NfsConnection } from '../nfs/connect.js';
 import { NfsError } from '../nfs/errors.js';
 import { FTYPE3 } from '../nfs/nfs3/constants.js';
 import { FATTR4 } from '../nfs/nfs4/attributes.js';
-import { resultOf } from '../nfs/nfs4/client.js';
+import { type Nfs4Client, resultOf } from '../nfs/nfs4/client.js';
 import { identityText } from './health.js';
 
 export interface Nfs4Identity {
@@ -18,19 +18,26 @@ export interface Nfs4Identity {
   readonly implementation: string | null;
 }
 
+/**
+ * GETATTR lease_time of the pseudo root over `client`'s session; null when the server refuses it (a server that
+ * refuses GETATTR on its root still told us who it is).
+ */
+export async function rootLeaseTime(client: Nfs4Client, tag: string): Promise<number | null> {
+  try {
+    const res = await client.build(tag).putrootfh().getattr([FATTR4.lease_time]).send();
+    return resultOf(res, 1, 'GETATTR').values.leaseTime ?? null;
+  } catch {
+    return null;
+  }
+}
+
 /** EXCHANGE_ID + CREATE_SESSION (NFSv4.1), GETATTR lease_time of the root, DESTROY_SESSION. Throws NfsError/RpcError. */
 export async function nfs4Identity(conn: NfsConnection): Promise<Nfs4Identity> {
   const client = await conn.nfs4(1);
   const session = await client.createSession();
   try {
     const x = session.exchangeId;
-    const res = await client.build('identity').putrootfh().getattr([FATTR4.lease_time]).send();
-    let leaseTime: number | null = null;
-    try {
-      leaseTime = resultOf(res, 1, 'GETATTR').values.leaseTime ?? null;
-    } catch {
-      // a server that refuses GETATTR on its root still told us who it is
-    }
+    const leaseTime = await rootLeaseTime(client, 'identity');
     return {
       serverScope: identityText(x.serverScope),
       serverOwner: { majorId: identityText(x.serverOwner.majorId), minorId: x.serverOwner.minorId.toString() },

@@ -5,6 +5,7 @@ import type { NfsConnection } from '../nfs/connect.js';
 import { FATTR4 } from '../nfs/nfs4/attributes.js';
 import type { Nfs4Client } from '../nfs/nfs4/client.js';
 import { nfsstat4Name } from '../nfs/nfs4/constants.js';
+import { codeOf } from './error-code.js';
 import { nfs4Client } from './handles.js';
 import type { Snapshot } from './snapshot.js';
 
@@ -24,10 +25,9 @@ export interface PortabilityProbe {
 }
 
 function errorOutcome(error: unknown): PortabilityOutcome {
-  const code = (error as { code?: unknown } | null)?.code;
   return {
     status: 'error',
-    code: typeof code === 'string' ? code : 'ERROR',
+    code: codeOf(error),
     message: (error instanceof Error ? error.message : String(error)).split('\n')[0]!,
   };
 }

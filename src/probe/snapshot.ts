@@ -7,6 +7,7 @@ import type { Nfs4Client } from '../nfs/nfs4/client.js';
 import { NsmClient } from '../nsm/client.js';
 import { NsmError } from '../nsm/errors.js';
 import { PROGRAMS, parseUniversalAddress, programName, RpcClient, RpcError, resolveHost } from '../rpc/index.js';
+import { codeOf } from './error-code.js';
 import {
   exportFor,
   exportRootIdentity,
@@ -90,9 +91,8 @@ export interface SnapshotOptions extends ConnectOptions {
 }
 
 function errorOf(error: unknown): SnapshotError {
-  const code = (error as { code?: unknown } | null)?.code;
   return {
-    code: typeof code === 'string' ? code : 'ERROR',
+    code: codeOf(error),
     message: error instanceof Error ? error.message : String(error),
   };
 }

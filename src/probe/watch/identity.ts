@@ -1,8 +1,8 @@
 // What a server says about itself, recorded before and after a failover: NSM state (SM_STAT, RFC 1813 appendix
 // NSM), NFSv4.1 server_owner / server_scope (RFC 8881 section 18.35) and lease_time, and the NFSv3 write verifier.
-import { FATTR4 } from '../../nfs/nfs4/attributes.js';
-import { type Nfs4Client, resultOf } from '../../nfs/nfs4/client.js';
+import type { Nfs4Client } from '../../nfs/nfs4/client.js';
 import { NsmClient } from '../../nsm/client.js';
+import { rootLeaseTime } from '../identity.js';
 import type { IdentityEvent, WatchIdentity } from './events.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
@@ -36,13 +36,7 @@ export async function nfs4Identity(
   const session = client.currentSession;
   if (session === undefined) return { serverOwner: null, serverScope: null, leaseTime: null };
   const { serverOwner, serverScope } = session.exchangeId;
-  let leaseTime: number | null = null;
-  try {
-    const res = await client.build('lease').putrootfh().getattr([FATTR4.lease_time]).send();
-    leaseTime = resultOf(res, 1, 'GETATTR').values.leaseTime ?? null;
-  } catch {
-    leaseTime = null;
-  }
+  const leaseTime = await rootLeaseTime(client, 'lease');
   return {
     serverOwner: `${serverOwner.minorId}/${hex(serverOwner.majorId)}`,
     serverScope: hex(serverScope),

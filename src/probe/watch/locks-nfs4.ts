@@ -7,10 +7,11 @@ import { FATTR4 } from '../../nfs/nfs4/attributes.js';
 import { Nfs4Client } from '../../nfs/nfs4/client.js';
 import type { Stateid4 } from '../../nfs/nfs4/stateful.js';
 import type { OpaqueAuth } from '../../rpc/index.js';
+import { codeOf } from '../error-code.js';
 import { Endpoint } from './endpoint.js';
 import type { GraceEvent, ReclaimEvent } from './events.js';
 import type { ConflictObservation } from './locks.js';
-import { codeOf, sleep } from './wait.js';
+import { sleep } from './wait.js';
 
 /** The byte the NFSv4 lock covers: next to the NLM canary's (2^40), so that the two locks of ours never conflict. */
 export const NFS4_LOCK_OFFSET = (1n << 40n) + 1n;

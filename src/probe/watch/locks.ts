@@ -7,10 +7,11 @@ import { LCK_GRANTED, NlmClient, type NlmLockSpec } from '../../nlm/index.js';
 import { NsmError } from '../../nsm/errors.js';
 import { NsmListener, type NsmNotifyEvent } from '../../nsm/listener.js';
 import type { OpaqueAuth } from '../../rpc/index.js';
+import { codeOf } from '../error-code.js';
 import type { GraceEvent, ReclaimEvent, SmNotifyEvent } from './events.js';
 import { nsmState } from './identity.js';
 import { Nfs4LockCanary } from './locks-nfs4.js';
-import { codeOf, sleep } from './wait.js';
+import { sleep } from './wait.js';
 
 /** The byte the NLM canary locks: far beyond the data path's records, so that no other lock of ours overlaps it. */
 export const NLM_LOCK_OFFSET = 1n << 40n;

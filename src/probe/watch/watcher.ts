@@ -12,6 +12,7 @@ import { Nfs3Client } from '../../nfs/nfs3/client.js';
 import { CREATEMODE3 } from '../../nfs/nfs3/constants.js';
 import { Nfs4Client } from '../../nfs/nfs4/client.js';
 import { type OpaqueAuth, PROGRAMS, RpcbindClient } from '../../rpc/index.js';
+import { codeOf } from '../error-code.js';
 import { DataPath } from './data.js';
 import { Endpoint } from './endpoint.js';
 import type { SummaryEvent, WatchEvent, WatchIdentity } from './events.js';
@@ -107,11 +108,6 @@ export interface WatchStatus {
 
 const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
-function codeOf(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : 'ERROR';
-}
-
 const STALE_CODES = new Set(['NFS3ERR_STALE', 'NFS4ERR_STALE', 'NFS4ERR_FHEXPIRED']);
 
 export class Watcher {
@@ -181,9 +177,8 @@ export class Watcher {
 
   /** Every path's first recovery, in order, relative to the first failure of the run. */
   phases(): WatchPhase[] {
-    const firsts = this.paths.map((p) => p.timeline.firstFailureMs).filter((v): v is number => v !== undefined);
-    if (firsts.length === 0) return [];
-    const origin = Math.min(...firsts);
+    const origin = this.failureOrigin();
+    if (origin === undefined) return [];
     return this.paths
       .filter((p) => p.timeline.firstRecoveryMs !== undefined)
       .map((p) => ({
